@@ -1,0 +1,1 @@
+namespace Rkt.Formats.Appc; public static class Placeholder {}

@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: MIT
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Rkt.Formats.Tests")]
