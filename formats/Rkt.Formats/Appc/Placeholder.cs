@@ -1,1 +1,0 @@
-namespace Rkt.Formats.Appc; public static class Placeholder {}
