@@ -22,6 +22,9 @@ public interface ISyscalls
     /// <summary>Opens a directory (O_RDONLY|O_DIRECTORY|O_CLOEXEC) so it can be locked or fsynced.</summary>
     SafeFileHandle OpenDirectory(string path);
 
+    /// <summary>Opens (creating 0660 if missing) a lock file with O_RDONLY|O_CLOEXEC, bypassing .NET's own FileShare flock emulation.</summary>
+    SafeFileHandle OpenLockFile(string path);
+
     /// <summary>fsync(2) of a directory, making renames and creations inside it durable.</summary>
     void FsyncDirectory(string path);
 

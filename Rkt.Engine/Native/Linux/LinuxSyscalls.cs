@@ -71,6 +71,14 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     }
 
     /// <inheritdoc />
+    // open(2) with O_CREAT
+    public SafeFileHandle OpenLockFile(string path)
+    {
+        int fd = OpenRaw(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0x1b0 /* 0660 */);
+        return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+    }
+
+    /// <inheritdoc />
     // fsync(2)
     public void FsyncDirectory(string path)
     {

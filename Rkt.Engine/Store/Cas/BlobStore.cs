@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+using System.Security.Cryptography;
+using Rkt.Engine.Errors;
+using Rkt.Engine.Native;
+using Rkt.Formats.Aci;
+using Rkt.Formats.Appc;
+using Rkt.Formats.Appc.Types;
+
+namespace Rkt.Engine.Store.Cas;
+
+/// <summary>An ingest that has been written, hashed, fsynced and validated, but is not yet visible in the store.</summary>
+public sealed class PendingBlob : IDisposable
+{
+    internal PendingBlob(string tempPath, ImageId id, AciScan scan, long size, AciCompression compression)
+    {
+        TempPath = tempPath;
+        Id = id;
+        Scan = scan;
+        Size = size;
+        Compression = compression;
+    }
+
+    internal string TempPath { get; }
+    public ImageId Id { get; }
+    public AciScan Scan { get; }
+    public ImageManifest Manifest => Scan.Manifest;
+    public long Size { get; }
+    public AciCompression Compression { get; }
+    internal bool Committed { get; set; }
+
+    /// <summary>Deletes the temp file unless it was committed.</summary>
+    public void Dispose()
+    {
+        if (!Committed) TryDelete(TempPath);
+    }
+
+    internal static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// The content-addressed blob store. An ingest is invisible until <see cref="Commit"/>: bytes are decompressed,
+/// hashed (SHA-512 of the uncompressed tar) and written to <c>cas/tmp</c> in one pass, fsynced and validated;
+/// commit renames the file to <c>cas/blob/sha512/&lt;hh&gt;/&lt;key&gt;</c> (atomic on one filesystem) and writes the
+/// normalized manifest the same way. Committing an existing key is a no-op (idempotent import).
+/// </summary>
+public sealed class BlobStore(CasLayout layout, ISyscalls sys)
+{
+    private const int BufferSize = 1 << 20;
+
+    /// <summary>Writes <paramref name="source"/> to a temp file while decompressing and hashing it.</summary>
+    public PendingBlob Ingest(Stream source, long? sourceLength, string item, OperationContext ctx)
+    {
+        Directory.CreateDirectory(layout.Tmp);
+        string temp = Path.Combine(layout.Tmp, "ingest-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var counting = new CountingStream(source);
+            using Stream tar = AciFormat.OpenDecompressed(counting, out AciCompression compression);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+            long size = 0;
+            AciScan scan;
+            using (var output = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead,
+            }))
+            {
+                byte[] buffer = new byte[BufferSize];
+                long lastReport = 0;
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                while (true)
+                {
+                    ctx.CancellationToken.ThrowIfCancellationRequested();
+                    int n;
+                    try { n = tar.Read(buffer, 0, buffer.Length); }
+                    catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
+                        || e.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true)
+                    {
+                        throw new RktException(RktErrorKind.Corrupt, "InvalidArchive", $"{item}: the compressed data is corrupt or truncated: {e.Message}", item, e);
+                    }
+                    if (n == 0) break;
+                    hash.AppendData(buffer, 0, n);
+                    output.Write(buffer, 0, n);
+                    size += n;
+                    if (ctx.Progress is not null && sw.ElapsedMilliseconds - lastReport >= 200)
+                    {
+                        lastReport = sw.ElapsedMilliseconds;
+                        ctx.Progress.Report(new RktProgress("Import image", item, "Decompressing and hashing", counting.BytesRead, sourceLength));
+                    }
+                }
+                output.Flush(flushToDisk: true);
+                output.Position = 0;
+                ctx.Progress?.Report(new RktProgress("Import image", item, "Validating manifest", counting.BytesRead, sourceLength));
+                try { scan = AciReader.Scan(output, ctx.CancellationToken); }
+                catch (InvalidAciException e) { throw new RktException(e.ErrorId == "InvalidArchive" ? RktErrorKind.Corrupt : RktErrorKind.InvalidInput, e.ErrorId, $"{item}: {e.Message}", item, e); }
+                catch (ManifestException e) { throw new RktException(RktErrorKind.InvalidInput, e.ErrorId, $"{item}: invalid image manifest: {e.Message}", item, e); }
+            }
+            byte[] digest = hash.GetHashAndReset();
+            return new PendingBlob(temp, ImageId.FromDigest(digest), scan, size, compression);
+        }
+        catch (UnknownArchiveFormatException e)
+        {
+            PendingBlob.TryDelete(temp);
+            throw new RktException(RktErrorKind.InvalidInput, e.ErrorId, $"{item}: {e.Message}", item, e);
+        }
+        catch
+        {
+            PendingBlob.TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Makes a pending blob visible. The caller holds the image's key lock.</summary>
+    public void Commit(PendingBlob pending)
+    {
+        string blob = layout.Blob(pending.Id);
+        string manifest = layout.Manifest(pending.Id);
+        string blobDir = Path.GetDirectoryName(blob)!;
+        Directory.CreateDirectory(blobDir);
+        if (!File.Exists(blob))
+        {
+            File.SetUnixFileMode(pending.TempPath, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            File.Move(pending.TempPath, blob, overwrite: false);
+            pending.Committed = true;
+            sys.FsyncDirectory(blobDir);
+        }
+        if (!File.Exists(manifest)) WriteAtomically(manifest, pending.Manifest.ToJson());
+    }
+
+    /// <summary>True when the blob of <paramref name="id"/> is on disk.</summary>
+    public bool Exists(ImageId id) => File.Exists(layout.Blob(id));
+
+    /// <summary>Opens the uncompressed tar for reading.</summary>
+    public FileStream OpenRead(ImageId id) =>
+        new(layout.Blob(id), FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
+
+    /// <summary>Reads the stored manifest.</summary>
+    public ImageManifest ReadManifest(ImageId id) => ImageManifest.Parse(File.ReadAllBytes(layout.Manifest(id)));
+
+    /// <summary>Deletes blob and manifest; returns the paths it could not delete.</summary>
+    public IReadOnlyList<string> Delete(ImageId id)
+    {
+        var left = new List<string>();
+        foreach (string p in new[] { layout.Blob(id), layout.Manifest(id) })
+        {
+            try { File.Delete(p); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { left.Add(p); }
+        }
+        return left;
+    }
+
+    /// <summary>Writes a file by temp + fsync + rename, so readers see the old or the new content, never a part.</summary>
+    public void WriteAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        string dir = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                fs.Write(content);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            sys.FsyncDirectory(dir);
+        }
+        catch
+        {
+            PendingBlob.TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Counts bytes read from the (possibly compressed) source for progress.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long BytesRead { get; private set; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) { int n = inner.Read(buffer, offset, count); BytesRead += n; return n; }
+        public override int Read(Span<byte> buffer) { int n = inner.Read(buffer); BytesRead += n; return n; }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
