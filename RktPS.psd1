@@ -16,7 +16,22 @@
     TypesToProcess       = @('RktPS.types.ps1xml')
 
     # Explicit list, kept equal to the [Cmdlet] classes of Rkt.PowerShell.dll by tests/pester/Module.Tests.ps1.
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'Enter-RktPod'
+        'Export-RktImage'
+        'Get-RktImage'
+        'Get-RktImageManifest'
+        'Get-RktPod'
+        'Get-RktPodLog'
+        'Import-RktImage'
+        'Invoke-RktGarbageCollection'
+        'New-RktPod'
+        'Remove-RktImage'
+        'Remove-RktPod'
+        'Start-RktPod'
+        'Stop-RktPod'
+        'Wait-RktPod'
+    )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
