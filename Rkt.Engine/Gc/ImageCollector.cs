@@ -19,7 +19,7 @@ public sealed class ImageCollector(RktPaths paths, ImageService images, TreeStor
     public IReadOnlyList<RktImage> Collect(TimeSpan grace, OperationContext ctx)
     {
         Directory.CreateDirectory(paths.Locks);
-        using (FileLock? prepare = FileLock.TryAcquire(Path.Combine(paths.Locks, "prepareLock"), LockKind.Exclusive, sys))
+        using (FileLock? prepare = FileLock.TryAcquire(sys, Path.Combine(paths.Locks, "prepareLock"), LockKind.Exclusive))
         {
             if (prepare is null) ctx.Logger.Warning("pods are being prepared; skipping tree collection this time");
             else CollectTrees(ctx);

@@ -92,7 +92,7 @@ public sealed partial class PodService
 
     private void Delete(PodLocation loc, OperationContext ctx)
     {
-        using FileLock l = FileLock.TryAcquire(loc.Path, LockKind.Exclusive, _sys)
+        using FileLock l = FileLock.TryAcquire(_sys, loc.Path, LockKind.Exclusive)
             ?? throw new RktException(RktErrorKind.Busy, "PodBusy", $"pod {loc.Id} is being deleted by another process", loc.Id);
         if (loc.Dir == PodDir.ExitedGarbage) RunStage1Gc(loc, ctx);
         UnmountAll(loc.Path, ctx);

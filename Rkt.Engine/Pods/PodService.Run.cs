@@ -26,7 +26,7 @@ public sealed partial class PodService
         if (loc.State != RktPodState.Prepared)
             throw new RktException(RktErrorKind.InvalidState, "InvalidPodState", $"pod {pod.ShortId} is {loc.State}; only a Prepared pod can be started", pod.Id,
                 recommendedAction: "Prepare a new pod with New-RktPod.");
-        FileLock podLock = FileLock.TryAcquire(loc.Path, LockKind.Exclusive, _sys)
+        FileLock podLock = FileLock.TryAcquire(_sys, loc.Path, LockKind.Exclusive)
             ?? throw new RktException(RktErrorKind.InvalidState, "InvalidPodState", $"pod {pod.ShortId} is being started by another process", pod.Id);
         Process child;
         string path;

@@ -65,7 +65,7 @@ public sealed partial class PodService
             string pod = Store.PathOf(PodDir.Prepare, id);
             ctx.Logger.Verbose($"preparing pod {id} in {pod}");
             Directory.CreateDirectory(_paths.Locks);
-            using (FileLock.Acquire(PrepareLockPath, LockKind.Shared, TimeSpan.FromMinutes(10), ctx.CancellationToken, _sys))
+            using (FileLock.Acquire(_sys, PrepareLockPath, LockKind.Shared, TimeSpan.FromMinutes(10), ctx.CancellationToken))
             {
                 RenderedTree s1Tree = _trees.Render(ImageId.Parse(stage1.Id), ctx);
                 var appTrees = appImages.Select(i => _trees.Render(ImageId.Parse(i.Id), ctx)).ToList();

@@ -38,7 +38,7 @@ public sealed class PodStore(RktPaths paths, ISyscalls sys)
         Guid id = Guid.NewGuid();
         string embryo = PathOf(PodDir.Embryo, id);
         Directory.CreateDirectory(embryo, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-        FileLock l = FileLock.TryAcquire(embryo, LockKind.Exclusive, sys) ?? throw new RktException(RktErrorKind.Internal, "PodLockFailed", $"cannot lock new pod {id}");
+        FileLock l = FileLock.TryAcquire(sys, embryo, LockKind.Exclusive) ?? throw new RktException(RktErrorKind.Internal, "PodLockFailed", $"cannot lock new pod {id}");
         try
         {
             Move(id, PodDir.Embryo, PodDir.Prepare);
@@ -106,7 +106,7 @@ public sealed class PodStore(RktPaths paths, ISyscalls sys)
     {
         try
         {
-            using FileLock? l = FileLock.TryAcquire(podPath, LockKind.Shared, sys);
+            using FileLock? l = FileLock.TryAcquire(sys, podPath, LockKind.Shared);
             return l is null;
         }
         catch (NativeCallException e) when (e.Errno == 2) { return false; }

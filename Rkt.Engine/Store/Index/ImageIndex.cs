@@ -48,7 +48,7 @@ public sealed class ImageIndex(CasLayout layout, ISyscalls sys)
         try
         {
             Directory.CreateDirectory(layout.Db);
-            using FileLock l = FileLock.Acquire(layout.DbLock, LockKind.Exclusive, LockTimeout, cancellationToken, sys);
+            using FileLock l = FileLock.Acquire(sys, layout.DbLock, LockKind.Exclusive, LockTimeout, cancellationToken);
             using var db = new LiteDatabase(new ConnectionString { Filename = layout.DbFile, Connection = ConnectionType.Direct }, Mapper);
             EnsureSchema(db);
             db.BeginTrans();

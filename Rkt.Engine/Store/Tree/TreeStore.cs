@@ -145,7 +145,7 @@ public sealed class TreeStore
     internal FileLock AcquireTreeLock(string treeId, LockKind kind, OperationContext ctx)
     {
         Directory.CreateDirectory(_cas.TreeLocks);
-        try { return FileLock.Acquire(Path.Combine(_cas.TreeLocks, treeId), kind, TimeSpan.FromMinutes(10), ctx.CancellationToken, _sys); }
+        try { return FileLock.Acquire(_sys, Path.Combine(_cas.TreeLocks, treeId), kind, TimeSpan.FromMinutes(10), ctx.CancellationToken); }
         catch (TimeoutException e) { throw new RktException(RktErrorKind.Busy, "StoreBusy", $"tree {treeId} is locked by another process", treeId, e); }
     }
 
