@@ -36,6 +36,13 @@ public sealed class AciFormatTests
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
+    /// <summary>Decoders that read ahead (bzip2 reads its first block) may already fail in OpenDecompressed.</summary>
+    private static byte[] OpenAndReadAll(byte[] data)
+    {
+        using Stream s = AciFormat.OpenDecompressed(new MemoryStream(data), out _);
+        return ReadAll(s);
+    }
+
     private static byte[] ReadAll(Stream s)
     {
         using var ms = new MemoryStream();
@@ -100,6 +107,71 @@ public sealed class AciFormatTests
         Assert.Equal(Tar, ReadAll(s));
     }
 
+    [Fact]
+    public void Truncated_gzip_yields_a_prefix_of_the_tar_then_throws()
+    {
+        byte[] gz = Gzip(Tar);
+        using Stream s = AciFormat.OpenDecompressed(new MemoryStream(gz[..(gz.Length / 2)]), out _);
+        var got = new MemoryStream();
+        byte[] buf = new byte[4096];
+        var e = Assert.Throws<InvalidDataException>(() => { int n; while ((n = s.Read(buf)) > 0) got.Write(buf, 0, n); });
+        Assert.StartsWith("the gzip data is truncated", e.Message);
+        Assert.True(got.Length > 0 && got.Length < Tar.Length);
+        Assert.Equal(Tar.AsSpan(0, (int)got.Length).ToArray(), got.ToArray());
+        Assert.Throws<InvalidDataException>(() => s.Read(buf)); // and it does not turn into a clean end later
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(100)]
+    public void Gzip_cut_anywhere_near_the_end_throws(int missing) =>
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(Gzip(Tar)[..^missing]));
+
+    [Fact]
+    public void Gzip_with_only_a_header_throws() =>
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(Gzip(Tar)[..10]));
+
+    [Fact]
+    public void Large_single_member_gzip_is_verified_by_size()
+    {
+        byte[] big = new byte[3 * 1024 * 1024 + 17];
+        new Random(5).NextBytes(big);
+        Assert.Equal(big, OpenAndReadAll(Gzip(big)));
+        byte[] gz = Gzip(big);
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(gz[..(gz.Length - 20_000)]));
+    }
+
+    [Fact]
+    public void Concatenated_gzip_whose_last_member_exceeds_the_kept_tail_is_rejected()
+    {
+        // Known limit: the last member of a multi-member stream is verified from the kept tail (1 MiB).
+        byte[] big = new byte[(1 << 20) + 1];
+        new Random(9).NextBytes(big);
+        var e = Assert.Throws<InvalidDataException>(() => OpenAndReadAll([.. Gzip(Tar), .. Gzip(big)]));
+        Assert.Contains("cannot be verified", e.Message);
+    }
+
+    [Fact]
+    public void Gzip_with_an_empty_last_member_is_complete()
+    {
+        using Stream s = AciFormat.OpenDecompressed(new MemoryStream([.. Gzip(Tar), .. Gzip([])]), out _);
+        Assert.Equal(Tar, ReadAll(s));
+    }
+
+    [Fact]
+    public void Gzip_followed_by_garbage_throws() =>
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll([.. Gzip(Tar), .. "trailing garbage"u8]));
+
+    [Fact]
+    public void Gzip_with_a_corrupted_trailer_crc_throws()
+    {
+        byte[] gz = Gzip(Tar);
+        gz[^8] ^= 0xff;
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(gz));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("hello, this is plainly text and not an archive at all")]
@@ -139,9 +211,7 @@ public sealed class AciFormatTests
     {
         byte[] data = Compressed(c);
         byte[] cut = data[..(data.Length / 2)];
-        using Stream s = AciFormat.OpenDecompressed(new MemoryStream(cut), out AciCompression found);
-        Assert.Equal(c, found);
-        Assert.Throws<InvalidDataException>(() => ReadAll(s));
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(cut));
     }
 
     [Theory]
@@ -152,9 +222,7 @@ public sealed class AciFormatTests
     public void Compressed_data_missing_only_its_trailer_throws(AciCompression c)
     {
         byte[] data = Compressed(c);
-        byte[] cut = data[..^4];
-        using Stream s = AciFormat.OpenDecompressed(new MemoryStream(cut), out _);
-        Assert.Throws<InvalidDataException>(() => ReadAll(s));
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(data[..^4]));
     }
 
     [Theory]
@@ -166,14 +234,14 @@ public sealed class AciFormatTests
     {
         byte[] data = Compressed(c);
         for (int i = 64; i < data.Length - 64; i += 97) data[i] ^= 0x5a;
-        using Stream s = AciFormat.OpenDecompressed(new MemoryStream(data), out _);
-        Assert.Throws<InvalidDataException>(() => ReadAll(s));
+        Assert.Throws<InvalidDataException>(() => OpenAndReadAll(data));
     }
 
     [Theory]
     [InlineData(AciCompression.Gzip)]
     [InlineData(AciCompression.Xz)]
     [InlineData(AciCompression.Zstd)]
+    [InlineData(AciCompression.None)]
     public void Truncated_compressed_aci_fails_Scan_as_InvalidArchive(AciCompression c)
     {
         byte[] data = Compressed(c);

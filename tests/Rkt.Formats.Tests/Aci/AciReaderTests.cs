@@ -142,6 +142,73 @@ public sealed class AciReaderTests
     }
 
     [Fact]
+    public void Duplicate_entries_are_rejected()
+    {
+        byte[] tar = TarBuilder.ValidAci().File("./rootfs/bin/tiny", "replacement").Build();
+        Assert.Equal("tar entry \"./rootfs/bin/tiny\" appears more than once", Invalid(tar, "InvalidArchive").Message);
+    }
+
+    [Fact]
+    public void Entries_beneath_a_symlink_are_unsafe()
+    {
+        byte[] tar = TarBuilder.ValidAci().Symlink("rootfs/etc", "/etc").File("rootfs/etc/passwd", "root::0:0::/:/bin/sh\n").Build();
+        var e = Invalid(tar, "UnsafeTarEntry");
+        Assert.Equal("tar entry \"rootfs/etc/passwd\" lies beneath \"rootfs/etc\", which is not a directory", e.Message);
+    }
+
+    [Fact]
+    public void Entries_beneath_a_file_are_unsafe() =>
+        Invalid(TarBuilder.ValidAci().File("rootfs/bin/tiny/x", "x").Build(), "UnsafeTarEntry");
+
+    [Fact]
+    public void Hard_link_to_a_later_entry_is_invalid()
+    {
+        byte[] tar = new TarBuilder().File("manifest", TarBuilder.MinimalManifest).Dir("rootfs").HardLink("rootfs/a", "rootfs/b").File("rootfs/b", "b").Build();
+        Assert.Contains("must point to an earlier file entry", Invalid(tar, "InvalidArchive").Message);
+    }
+
+    [Fact]
+    public void Hard_link_to_a_directory_is_invalid() =>
+        Invalid(TarBuilder.ValidAci().HardLink("rootfs/bin2", "rootfs/bin").Build(), "InvalidArchive");
+
+    [Fact]
+    public void Archive_without_rootfs_is_invalid()
+    {
+        byte[] tar = new TarBuilder().File("manifest", TarBuilder.MinimalManifest).Build();
+        Assert.Equal("the image has no rootfs directory", Invalid(tar, "InvalidArchive").Message);
+    }
+
+    [Fact]
+    public void Root_entry_must_be_a_directory() =>
+        Invalid(TarBuilder.ValidAci().File("./", "x").Build(), "InvalidArchive");
+
+    [Fact]
+    public void Random_damage_never_escapes_as_an_unexpected_exception()
+    {
+        byte[] good = TarBuilder.ValidAci().File("rootfs/data", new byte[3000]).Symlink("rootfs/l", "data").Build(TarEntryFormat.Ustar);
+        var rnd = new Random(2024);
+        int rejected = 0;
+        for (int round = 0; round < 400; round++)
+        {
+            byte[] bad = (byte[])good.Clone();
+            int flips = rnd.Next(1, 6);
+            for (int f = 0; f < flips; f++)
+            {
+                int block = rnd.Next(bad.Length / 512);
+                bad[block * 512 + rnd.Next(512)] = (byte)rnd.Next(256);
+            }
+            if (rnd.Next(4) == 0) bad = bad[..rnd.Next(bad.Length)];
+            try
+            {
+                Scan(bad, seekable: round % 2 == 0);
+            }
+            catch (InvalidAciException) { rejected++; }
+            catch (ManifestException) { rejected++; }
+        }
+        Assert.True(rejected > 0); // the damage was noticed at least sometimes; nothing else was thrown
+    }
+
+    [Fact]
     public void Oversized_manifest_is_rejected()
     {
         byte[] tar = new TarBuilder().File("manifest", new byte[AciReader.MaxManifestBytes + 1]).Build();

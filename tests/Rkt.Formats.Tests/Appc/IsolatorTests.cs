@@ -164,6 +164,22 @@ public sealed class IsolatorTests
     }
 
     [Fact]
+    public void Accessors_tolerate_odd_unknown_isolators()
+    {
+        Assert.Equal(["", "a"], Isolator.Create("vendor.example/x", """{"set":[1,"a"]}""").Set);
+        Assert.Empty(Isolator.Create("vendor.example/x", """{"set":"notarray"}""").Set);
+        Assert.Null(Isolator.Create("vendor.example/x", "[1]").Limit);
+    }
+
+    [Fact]
+    public void Create_from_text_that_is_not_json()
+    {
+        var e = Assert.Throws<ManifestException>(() => Isolator.Create("resource/cpu", "{limit:1}", "isolators[0]"));
+        Assert.Equal("isolators[0].value", e.Field);
+        Assert.StartsWith("is not valid JSON", e.Rule);
+    }
+
+    [Fact]
     public void Typed_accessors()
     {
         Assert.Equal(["CAP_CHOWN", "CAP_KILL"], Isolator.Create("os/linux/capabilities-retain-set", """{"set":["CAP_CHOWN","CAP_KILL"]}""").Set);

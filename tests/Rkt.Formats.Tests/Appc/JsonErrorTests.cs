@@ -31,6 +31,20 @@ public sealed class JsonErrorTests
         byte[] bad = [.. "{\"acKind\":\""u8, 0xff, 0xfe, .. "\"}"u8];
         var e = Assert.Throws<ManifestException>(() => ImageManifest.Parse(bad));
         Assert.Equal("", e.Field);
+        Assert.Equal("the image manifest is not valid UTF-8", e.Rule);
+        Assert.Equal("the pod manifest is not valid UTF-8", Assert.Throws<ManifestException>(() => PodManifest.Parse(bad)).Rule);
+    }
+
+    [Fact]
+    public void Unpaired_surrogate_escapes_name_the_field()
+    {
+        string lone = "\\ud800";
+        var e = ImageFails(o => o.App()["user"] = "PLACEHOLDER", json => json.Replace("PLACEHOLDER", lone));
+        Assert.Equal("app.user", e.Field);
+        Assert.Contains("not a valid Unicode string", e.Rule);
+        Assert.Equal("app.exec[1]", ImageFails(o => o.App()["exec"]![1] = "PLACEHOLDER", json => json.Replace("PLACEHOLDER", lone)).Field);
+        Assert.Equal("app.userLabels", ImageFails(o => o.App()["userLabels"] = new JsonObject { ["PLACEHOLDER"] = "x" }, json => json.Replace("PLACEHOLDER", lone)).Field);
+        Assert.Equal("app.isolators[0].value.limit", ImageFails(o => o.App()["isolators"]![0]!["value"]!["limit"] = "PLACEHOLDER", json => json.Replace("PLACEHOLDER", lone)).Field);
     }
 
     [Fact]

@@ -77,11 +77,12 @@ internal static class Manifests
     public static JsonObject App(this JsonObject image) => image["app"]!.AsObject();
 
     /// <summary>Applies <paramref name="mutate"/> to a valid image manifest and returns the exception parsing it throws.</summary>
-    public static ManifestException ImageFails(Action<JsonObject> mutate)
+    public static ManifestException ImageFails(Action<JsonObject> mutate, Func<string, string>? rewrite = null)
     {
         JsonObject o = Image();
         mutate(o);
         string json = o.ToJsonString();
+        if (rewrite is not null) json = rewrite(json);
         return Assert.Throws<ManifestException>(() => ImageManifest.Parse(json));
     }
 
