@@ -59,52 +59,69 @@ public sealed partial class PodService
             }
         }
 
-        (Guid id, FileLock podLock) = Store.Create();
-        using (podLock)
+        Directory.CreateDirectory(_paths.Locks);
+        Guid id;
+        // The shared prepare lock spans render → pod written, so tree collection cannot take a tree in between.
+        using (FileLock.Acquire(_sys, PrepareLockPath, LockKind.Shared, TimeSpan.FromMinutes(10), ctx.CancellationToken))
         {
-            string pod = Store.PathOf(PodDir.Prepare, id);
-            ctx.Logger.Verbose($"preparing pod {id} in {pod}");
-            Directory.CreateDirectory(_paths.Locks);
-            using (FileLock.Acquire(_sys, PrepareLockPath, LockKind.Shared, TimeSpan.FromMinutes(10), ctx.CancellationToken))
-            {
-                RenderedTree s1Tree = _trees.Render(ImageId.Parse(stage1.Id), ctx);
-                var appTrees = appImages.Select(i => _trees.Render(ImageId.Parse(i.Id), ctx)).ToList();
-                PodManifest manifest = BuildManifest(options, appImages, appTrees);
-                CheckApps(manifest, appTrees);
+            RenderedTree s1Tree = _trees.Render(ImageId.Parse(stage1.Id), ctx);
+            var appTrees = appImages.Select(i => _trees.Render(ImageId.Parse(i.Id), ctx)).ToList();
+            PodManifest manifest = BuildManifest(options, appImages, appTrees);
+            CheckApps(manifest, appTrees);
 
-                File.WriteAllBytes(Path.Combine(pod, PodFiles.Manifest), manifest.ToJson(indented: true));
-                File.WriteAllText(Path.Combine(pod, PodFiles.Stage1TreeStoreId), s1Tree.TreeId);
-                File.WriteAllText(Path.Combine(pod, PodFiles.Stage1ImageId), stage1.Id);
-                if (options.Name is not null) File.WriteAllText(Path.Combine(pod, PodFiles.Name), options.Name);
-                Directory.CreateDirectory(Path.Combine(pod, "stage1"));
-                File.WriteAllBytes(Path.Combine(pod, "stage1", "manifest"), stage1.Manifest.ToJson(indented: true));
-                for (int i = 0; i < manifest.Apps.Count; i++)
+            (id, FileLock podLock) = Store.Create();
+            using (podLock)
+            {
+                string pod = Store.PathOf(PodDir.Prepare, id);
+                ctx.Logger.Verbose($"preparing pod {id} in {pod}");
+                try
                 {
-                    string info = PodFiles.AppInfo(pod, manifest.Apps[i].Name.Value);
-                    Directory.CreateDirectory(info);
-                    File.WriteAllBytes(Path.Combine(info, "manifest"), appImages[i].Manifest.ToJson(indented: true));
-                    if (overlay) File.WriteAllText(Path.Combine(info, "treeStoreID"), appTrees[i].TreeId);
+                    WritePod(pod, options, stage1, s1Tree, appImages, appTrees, manifest, overlay, ctx);
                 }
-                if (overlay) File.WriteAllBytes(Path.Combine(pod, PodFiles.OverlayPrepared), []);
-                else
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    CopyTree(s1Tree.Rootfs, PodFiles.Stage1Rootfs(pod), ctx);
-                    for (int i = 0; i < manifest.Apps.Count; i++)
-                    {
-                        string app = manifest.Apps[i].Name.Value;
-                        Directory.CreateDirectory(PodFiles.AppDir(pod, app));
-                        File.WriteAllBytes(Path.Combine(PodFiles.AppDir(pod, app), "manifest"), appImages[i].Manifest.ToJson());
-                        CopyTree(appTrees[i].Rootfs, PodFiles.AppRootfs(pod, app), ctx);
-                    }
-                    Directory.CreateDirectory(Path.Combine(PodFiles.Stage1Rootfs(pod), "rkt", "status"));
+                    // A failed prepare cleans up after itself; only a crash or Ctrl+C leaves an AbortedPrepare for gc.
+                    try { Directory.Delete(pod, recursive: true); } catch (IOException) { }
+                    throw;
                 }
-                File.WriteAllBytes(Path.Combine(pod, PodFiles.Created), []);
-                _sys.FsyncDirectory(pod);
+                Store.Move(id, PodDir.Prepare, PodDir.Prepared);
             }
-            Store.Move(id, PodDir.Prepare, PodDir.Prepared);
         }
         ctx.Logger.Verbose($"pod {id} prepared ({(overlay ? "overlay" : "copied trees")})");
         return Get(id) ?? throw new RktException(RktErrorKind.Internal, "PodNotFound", $"pod {id} vanished after prepare");
+    }
+
+    private void WritePod(string pod, PrepareOptions options, RktImage stage1, RenderedTree s1Tree, IReadOnlyList<RktImage> appImages,
+        IReadOnlyList<RenderedTree> appTrees, PodManifest manifest, bool overlay, OperationContext ctx)
+    {
+        File.WriteAllBytes(Path.Combine(pod, PodFiles.Manifest), manifest.ToJson(indented: true));
+        File.WriteAllText(Path.Combine(pod, PodFiles.Stage1TreeStoreId), s1Tree.TreeId);
+        File.WriteAllText(Path.Combine(pod, PodFiles.Stage1ImageId), stage1.Id);
+        if (options.Name is not null) File.WriteAllText(Path.Combine(pod, PodFiles.Name), options.Name);
+        Directory.CreateDirectory(Path.Combine(pod, "stage1"));
+        File.WriteAllBytes(Path.Combine(pod, "stage1", "manifest"), stage1.Manifest.ToJson(indented: true));
+        for (int i = 0; i < manifest.Apps.Count; i++)
+        {
+            string info = PodFiles.AppInfo(pod, manifest.Apps[i].Name.Value);
+            Directory.CreateDirectory(info);
+            File.WriteAllBytes(Path.Combine(info, "manifest"), appImages[i].Manifest.ToJson(indented: true));
+            if (overlay) File.WriteAllText(Path.Combine(info, "treeStoreID"), appTrees[i].TreeId);
+        }
+        if (overlay) File.WriteAllBytes(Path.Combine(pod, PodFiles.OverlayPrepared), []);
+        else
+        {
+            CopyTree(s1Tree.Rootfs, PodFiles.Stage1Rootfs(pod), ctx);
+            for (int i = 0; i < manifest.Apps.Count; i++)
+            {
+                string app = manifest.Apps[i].Name.Value;
+                Directory.CreateDirectory(PodFiles.AppDir(pod, app));
+                File.WriteAllBytes(Path.Combine(PodFiles.AppDir(pod, app), "manifest"), appImages[i].Manifest.ToJson());
+                CopyTree(appTrees[i].Rootfs, PodFiles.AppRootfs(pod, app), ctx);
+            }
+            Directory.CreateDirectory(Path.Combine(PodFiles.Stage1Rootfs(pod), "rkt", "status"));
+        }
+        File.WriteAllBytes(Path.Combine(pod, PodFiles.Created), []);
+        _sys.FsyncDirectory(pod);
     }
 
     private PodManifest BuildManifest(PrepareOptions options, IReadOnlyList<RktImage> images, IReadOnlyList<RenderedTree> trees)
