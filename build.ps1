@@ -91,7 +91,8 @@ function Invoke-Native {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
     & $FilePath @ArgumentList | Out-Host
     if ($LASTEXITCODE -ne 0) {
-        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+        $message = "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+        throw [Management.Automation.ErrorRecord]::new([Exception]::new($message), 'NativeCommandFailed', 'NotSpecified', $FilePath)
     }
 }
 
@@ -303,7 +304,7 @@ function Invoke-Test {
     }
     catch {
         Write-Host "error: $($_.Exception.Message)"
-        Write-Host $_.InvocationInfo.PositionMessage
+        if ($_.FullyQualifiedErrorId -ne 'NativeCommandFailed') { Write-Host $_.InvocationInfo.PositionMessage }
         $suites.Add((New-SuiteResult 'build' 'out/RktPS' $null 'failed: no tests ran'))
         return Write-TestSummary $suites
     }

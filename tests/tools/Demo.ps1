@@ -27,7 +27,7 @@ Import-Module (Join-Path $PSScriptRoot '../pester/TestHelpers.psm1')
 Write-Host "RktPS $($module.Version) from $($module.ModuleBase)"
 $cmdlets = @(Get-Command -Module RktPS -CommandType Cmdlet | Sort-Object Noun, Verb)
 Write-Host "$($cmdlets.Count) cmdlets:"
-$cmdlets | Format-Table -AutoSize Name, Verb, Noun | Out-Host
+if ($cmdlets) { $cmdlets | Format-Table -AutoSize Name, Verb, Noun | Out-Host }
 
 $work = (New-Item -ItemType Directory -Force -Path $WorkDirectory).FullName
 $rootfs = Join-Path $work 'busybox-rootfs'
