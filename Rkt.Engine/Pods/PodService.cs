@@ -37,6 +37,8 @@ public sealed partial class PodService
     /// <summary>The default stage1 image name.</summary>
     public const string DefaultStage1Name = "rktps.io/stage1-fly";
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, OverlayProbeResult> OverlayProbes = new();
+
     private string PrepareLockPath => Path.Combine(_paths.Locks, "prepareLock");
 
     /// <summary>rkt prepare: resolves images, renders trees, writes the pod directory, leaves the pod Prepared.</summary>
@@ -51,8 +53,9 @@ public sealed partial class PodService
         bool overlay = !options.NoOverlay;
         if (overlay)
         {
-            OverlayProbeResult probe = OverlaySupport.Probe(_paths.Cas, _sys);
-            if (!probe.Supported)
+            Directory.CreateDirectory(_paths.Cas);
+            OverlayProbeResult probe = OverlayProbes.GetOrAdd(_paths.Cas, d => new OverlaySupport(_sys).Probe(d));
+            if (!probe.IsSupported)
             {
                 ctx.Logger.Warning($"overlay is not available for {_paths.Cas} ({probe.Reason}); copying the image trees instead");
                 overlay = false;
