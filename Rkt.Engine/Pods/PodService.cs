@@ -207,11 +207,7 @@ public sealed partial class PodService
     {
         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
         ctx.Logger.Verbose($"copying {from} to {to} (no overlay)");
-        var psi = new System.Diagnostics.ProcessStartInfo("cp", ["-a", "--no-target-directory", from, to]) { RedirectStandardError = true };
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new RktException(RktErrorKind.Internal, "CopyFailed", $"copying {from} to {to} failed: {err.Trim()}", to);
+        new TreeCopier(_sys).Copy(from, to, new TreeCopyOptions { PreserveOwnership = _sys.EffectiveUserId == 0 }, ctx.CancellationToken);
     }
 
     private void EnsureNameFree(string name)
