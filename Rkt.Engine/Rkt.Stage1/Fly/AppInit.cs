@@ -87,7 +87,7 @@ internal static class AppInit
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(pod.EnvFile)!);
-            AtomicFile.Write(pod.EnvFile, AppEnvironment.ToFileText(env), (UnixFileMode)Convert.ToInt32("644", 8));
+            AtomicFile.Write(pod.EnvFile, AppEnvironment.ToFileText(env), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write " + pod.EnvFile, e); }
         Log.Step($"wrote environment ({env.Count} variables) to {pod.EnvFile}");
@@ -117,8 +117,8 @@ internal static class AppInit
         int pgid = ProcessCalls.GetPgid(0);
         try
         {
-            AtomicFile.Write(pod.PidFile, pid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8));
-            if (pgid == ProcessCalls.GetParentPid()) AtomicFile.Write(pod.PgidFile, pgid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8));
+            AtomicFile.Write(pod.PidFile, pid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
+            if (pgid == ProcessCalls.GetParentPid()) AtomicFile.Write(pod.PgidFile, pgid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write pid file", e); }
         Log.Step(pgid == ProcessCalls.GetParentPid() ? $"wrote pid {pid} and pgid {pgid}" : $"wrote pid {pid} (no pgid: the process group belongs to the caller's terminal)");
