@@ -4,6 +4,8 @@ using Rkt.Engine.Native;
 using Rkt.Engine.Native.Linux;
 using Rkt.Engine.Store.Cas;
 using Rkt.Engine.Store.Index;
+using Rkt.Engine.Pods;
+using Rkt.Engine.Store.Tree;
 
 namespace Rkt.Engine;
 
@@ -20,6 +22,8 @@ public sealed class RktEngine
         Cas = new CasLayout(paths.Cas);
         var blobs = new BlobStore(Cas, sys);
         Images = new ImageService(paths, Cas, blobs, new ImageIndex(Cas, sys), sys);
+        Trees = new TreeStore(Cas, Images, sys);
+        Pods = new PodService(paths, Images, Trees, sys);
     }
 
     /// <summary>Opens the engine over a data directory (default <c>/var/lib/rkt</c>).</summary>
@@ -34,4 +38,14 @@ public sealed class RktEngine
 
     /// <summary>Image store operations.</summary>
     public ImageService Images { get; }
+
+    /// <summary>Rendered trees.</summary>
+    public TreeStore Trees { get; }
+
+    /// <summary>Pod lifecycle.</summary>
+    public PodService Pods { get; }
+
+    /// <summary>rkt image gc: unreferenced trees, then images unused for longer than <paramref name="grace"/>.</summary>
+    public IReadOnlyList<Model.RktImage> CollectImages(TimeSpan grace, OperationContext ctx) =>
+        new Gc.ImageCollector(Paths, Images, Trees, Pods.Store, Syscalls).Collect(grace, ctx);
 }

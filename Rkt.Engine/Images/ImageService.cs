@@ -275,7 +275,7 @@ public sealed class ImageService
         try
         {
             Directory.CreateDirectory(_cas.Root);
-            return FileLock.Acquire(_cas.Root, LockKind.Shared, ImageLockTimeout, ctx.CancellationToken, _sys);
+            return FileLock.Acquire(_sys, _cas.Root, LockKind.Shared, ImageLockTimeout, ctx.CancellationToken);
         }
         catch (TimeoutException e) { throw new RktException(RktErrorKind.Busy, "StoreBusy", $"the store {_cas.Root} is locked for maintenance", _cas.Root, e); }
         catch (UnauthorizedAccessException e) { throw StoreWriteError(e); }
@@ -285,7 +285,7 @@ public sealed class ImageService
     internal FileLock KeyLock(ImageId id, LockKind kind, OperationContext ctx)
     {
         Directory.CreateDirectory(_cas.ImageLocks);
-        try { return FileLock.Acquire(_cas.ImageLock(id), kind, ImageLockTimeout, ctx.CancellationToken, _sys); }
+        try { return FileLock.Acquire(_sys, _cas.ImageLock(id), kind, ImageLockTimeout, ctx.CancellationToken); }
         catch (TimeoutException e) { throw new RktException(RktErrorKind.Busy, "StoreBusy", $"image {id} is locked by another process", id.Value, e); }
     }
 

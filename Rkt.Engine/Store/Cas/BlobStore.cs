@@ -58,7 +58,12 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
         try
         {
             using var counting = new CountingStream(source);
-            using Stream tar = AciFormat.OpenDecompressed(counting, out AciCompression compression);
+            Stream opened;
+            AciCompression compression;
+            // some decompressors (bzip2) decode their first block while opening, so a bad stream fails here already
+            try { opened = AciFormat.OpenDecompressed(counting, out compression); }
+            catch (Exception e) when (IsCorruptData(e)) { throw CorruptData(item, e); }
+            using Stream tar = opened;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
             long size = 0;
             AciScan scan;
@@ -76,11 +81,7 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
                     ctx.CancellationToken.ThrowIfCancellationRequested();
                     int n;
                     try { n = tar.Read(buffer, 0, buffer.Length); }
-                    catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException
-                        || e.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true)
-                    {
-                        throw new RktException(RktErrorKind.Corrupt, "InvalidArchive", $"{item}: the compressed data is corrupt or truncated: {e.Message}", item, e);
-                    }
+                    catch (Exception e) when (IsCorruptData(e)) { throw CorruptData(item, e); }
                     if (n == 0) break;
                     hash.AppendData(buffer, 0, n);
                     output.Write(buffer, 0, n);
@@ -112,6 +113,14 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
             throw;
         }
     }
+
+    /// <summary>What the decompressors throw on corrupt or truncated input.</summary>
+    private static bool IsCorruptData(Exception e) =>
+        e is InvalidDataException or EndOfStreamException or FormatException
+        || e.GetType().Namespace?.StartsWith("SharpCompress", StringComparison.Ordinal) == true;
+
+    private static RktException CorruptData(string item, Exception e) =>
+        new(RktErrorKind.Corrupt, "InvalidArchive", $"{item}: the compressed data is corrupt or truncated: {e.Message}", item, e);
 
     /// <summary>Makes a pending blob visible. The caller holds the image's key lock.</summary>
     public void Commit(PendingBlob pending)

@@ -40,7 +40,22 @@ public sealed class ImageIndex(CasLayout layout, ISyscalls sys)
         },
     };
 
-    private static readonly BsonMapper Mapper = new() { SerializeNullValues = false };
+    private static readonly BsonMapper Mapper = CreateMapper();
+
+    /// <summary>
+    /// One mapper for every index: LiteDB 5.0's BsonMapper registers an entity type before it has mapped its members,
+    /// so two threads meeting a type for the first time can see it half built ("Member BlobKey not found"). Every
+    /// row type is mapped here, once, under the type initializer's lock; afterwards the mapper is only read.
+    /// </summary>
+    private static BsonMapper CreateMapper()
+    {
+        var mapper = new BsonMapper { SerializeNullValues = false };
+        mapper.ToDocument(new AciInfoRow());
+        mapper.ToDocument(new RemoteRow());
+        mapper.ToDocument(new TreeRow());
+        mapper.ToDocument(new SchemaRow());
+        return mapper;
+    }
 
     /// <summary>Runs <paramref name="work"/> in one index transaction under the index lock.</summary>
     public T Run<T>(Func<IndexTransaction, T> work, CancellationToken cancellationToken = default)
@@ -48,7 +63,7 @@ public sealed class ImageIndex(CasLayout layout, ISyscalls sys)
         try
         {
             Directory.CreateDirectory(layout.Db);
-            using FileLock l = FileLock.Acquire(layout.DbLock, LockKind.Exclusive, LockTimeout, cancellationToken, sys);
+            using FileLock l = FileLock.Acquire(sys, layout.DbLock, LockKind.Exclusive, LockTimeout, cancellationToken);
             using var db = new LiteDatabase(new ConnectionString { Filename = layout.DbFile, Connection = ConnectionType.Direct }, Mapper);
             EnsureSchema(db);
             db.BeginTrans();

@@ -35,7 +35,9 @@ public static class AciFormat
 
     /// <summary>
     /// Wraps <paramref name="raw"/> in a stream that yields the uncompressed tar. The first bytes are peeked, so
-    /// <paramref name="raw"/> need not be seekable.
+    /// <paramref name="raw"/> need not be seekable. Damaged or truncated compressed data surfaces as
+    /// <see cref="InvalidDataException"/> while reading (or from this call, for decoders that read ahead), never as a
+    /// silent early end of stream or a decoder library's own exception type. Disposing the result disposes <paramref name="raw"/>.
     /// </summary>
     public static Stream OpenDecompressed(Stream raw, out AciCompression compression)
     {
@@ -48,39 +50,52 @@ public static class AciFormat
             n += r;
         }
         compression = Detect(head.AsSpan(0, n));
-        Stream joined = new PrefixedStream(head.AsMemory(0, n), raw);
-        return compression switch
+        var joined = new PrefixedStream(head.AsMemory(0, n), raw);
+        AciCompression c = compression;
+        try
         {
-            AciCompression.None => joined,
-            AciCompression.Gzip => new GZipStream(joined, CompressionMode.Decompress),
-            AciCompression.Bzip2 => BZip2Stream.Create(joined, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true),
-            AciCompression.Xz => new XZStream(joined),
-            AciCompression.Zstd => new DecompressionStream(joined),
-            _ => throw new UnknownArchiveFormatException("unsupported compression"),
-        };
+            return c switch
+            {
+                AciCompression.None => joined,
+                AciCompression.Gzip => new GzipTrailerCheckStream(joined),
+                AciCompression.Bzip2 => new DecoderErrorStream(BZip2Stream.Create(joined, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true), c),
+                AciCompression.Xz => new DecoderErrorStream(new XZStream(joined), c),
+                AciCompression.Zstd => new DecoderErrorStream(new DecompressionStream(joined), c),
+                _ => throw new UnknownArchiveFormatException("unsupported compression"),
+            };
+        }
+        catch (Exception e) when (DecoderErrorStream.IsDecoderError(e))
+        {
+            joined.Dispose();
+            throw DecoderErrorStream.Wrap(e, c);
+        }
     }
 
     /// <summary>Reads already-consumed bytes first, then the rest of the inner stream.</summary>
+    /// <remarks><see cref="Position"/> counts the bytes read so far: SharpCompress' xz decoder reads it to align block padding.</remarks>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
+        private long _read;
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
         public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
         public override int Read(Span<byte> buffer)
         {
+            int n;
             if (_prefix.Length > 0)
             {
-                int n = Math.Min(buffer.Length, _prefix.Length);
+                n = Math.Min(buffer.Length, _prefix.Length);
                 _prefix.Span[..n].CopyTo(buffer);
                 _prefix = _prefix[n..];
-                return n;
             }
-            return inner.Read(buffer);
+            else n = inner.Read(buffer);
+            _read += n;
+            return n;
         }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

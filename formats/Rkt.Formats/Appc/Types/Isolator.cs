@@ -74,8 +74,9 @@ public sealed class Isolator
         get
         {
             using JsonDocument d = JsonDocument.Parse(RawValue);
-            return d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("set", out JsonElement s)
-                ? s.EnumerateArray().Select(e => e.GetString() ?? "").ToArray() : [];
+            // Unknown isolators are not validated, so tolerate any shape: non-strings read as "".
+            return d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("set", out JsonElement s) && s.ValueKind == JsonValueKind.Array
+                ? s.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? Json.JsonObj.Text(e, "set") : "").ToArray() : [];
         }
     }
 
@@ -116,8 +117,11 @@ public sealed class Isolator
     /// <summary>Builds from JSON text.</summary>
     public static Isolator Create(string name, string jsonValue, string field = "isolator")
     {
-        using JsonDocument d = JsonDocument.Parse(jsonValue);
-        return Create(AcIdentifier.Parse(name, field + ".name"), d.RootElement, field);
+        AcIdentifier id = AcIdentifier.Parse(name, field + ".name");
+        JsonDocument d;
+        try { d = JsonDocument.Parse(jsonValue); }
+        catch (JsonException e) { throw new ManifestException(field + ".value", $"is not valid JSON: {e.Message}", e); }
+        using (d) return Create(id, d.RootElement, field);
     }
 
     private static string Compact(string raw)
@@ -139,11 +143,12 @@ public sealed class Isolator
                 ResourceQuantity? req = null, lim = null;
                 foreach (JsonProperty p in v.EnumerateObject())
                 {
-                    if (p.Name is not ("request" or "limit" or "default")) throw new ManifestException($"{field}.{p.Name}", "unknown resource field (request, limit)");
-                    if (p.Name == "default") continue;
-                    if (p.Value.ValueKind != JsonValueKind.String) throw new ManifestException($"{field}.{p.Name}", "must be a quantity string");
-                    ResourceQuantity q = ResourceQuantity.Parse(p.Value.GetString(), $"{field}.{p.Name}");
-                    if (p.Name == "request") req = q; else lim = q;
+                    string key = Json.JsonObj.Name(p, field);
+                    if (key is not ("request" or "limit" or "default")) throw new ManifestException($"{field}.{key}", "unknown resource field (request, limit)");
+                    if (key == "default") continue;
+                    if (p.Value.ValueKind != JsonValueKind.String) throw new ManifestException($"{field}.{key}", "must be a quantity string");
+                    ResourceQuantity q = ResourceQuantity.Parse(Json.JsonObj.Text(p.Value, $"{field}.{key}"), $"{field}.{key}");
+                    if (key == "request") req = q; else lim = q;
                 }
                 if (req is null && lim is null) throw new ManifestException(field, "needs a request or a limit");
                 if (req is { } r && lim is { } l && r.Value > l.Value) throw new ManifestException(field, "request must not exceed limit");
@@ -164,7 +169,7 @@ public sealed class Isolator
                 RequireSet(v, field);
                 if (v.TryGetProperty("errno", out JsonElement e))
                 {
-                    string? s = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                    string? s = e.ValueKind == JsonValueKind.String ? Json.JsonObj.Text(e, $"{field}.errno") : null;
                     if (s is null || s.Length < 2 || s[0] != 'E' || !s.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9'))
                         throw new ManifestException($"{field}.errno", $"\"{e}\" is not an errno name (e.g. EPERM)");
                 }
@@ -188,7 +193,7 @@ public sealed class Isolator
     {
         if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("set", out JsonElement s) || s.ValueKind != JsonValueKind.Array)
             throw new ManifestException(field, "must be an object with a \"set\" array");
-        string[] set = s.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : "").ToArray();
+        string[] set = s.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.String ? Json.JsonObj.Text(e, $"{field}.set[{i}]") : "").ToArray();
         if (set.Length == 0) throw new ManifestException($"{field}.set", "must not be empty");
         for (int i = 0; i < set.Length; i++) if (set[i].Length == 0) throw new ManifestException($"{field}.set[{i}]", "must be a non-empty string");
         return set;
