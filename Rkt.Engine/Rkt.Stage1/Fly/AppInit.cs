@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+using System.Globalization;
+using Rkt.Engine.Native;
+using Rkt.Engine.Native.Linux;
+using Rkt.Formats.Appc;
+using Rkt.Stage1.Cli;
+using Rkt.Stage1.Pod;
+using Rkt.Stage1.Rootfs;
+
+namespace Rkt.Stage1.Fly;
+
+/// <summary>
+/// The app-init process: a fresh exec of this binary (hidden entrypoint <c>app-init</c>) started by the run
+/// supervisor. On its main thread it builds the app's mount namespace, writes <c>pid</c>/<c>pgid</c> and
+/// <c>rkt/env/&lt;app&gt;</c>, chroots, drops to the app's credentials and execs the app, so its pid is the app's pid.
+/// Any setup failure is written as one <c>stage1: ...</c> line to the report pipe (FD_CLOEXEC, so a successful execve
+/// closes it empty) and the process exits 254; the supervisor prints the line and writes no status file.
+/// </summary>
+internal static class AppInit
+{
+    public const string EntryName = "app-init";
+
+    public static int Execute(IReadOnlyList<string> args)
+    {
+        // args: --report-fd=N --supervisor-pid=P <run arguments...>
+        int reportFd = -1;
+        int supervisor = 0;
+        var rest = new List<string>();
+        foreach (string a in args)
+        {
+            if (a.StartsWith("--report-fd=", StringComparison.Ordinal)) reportFd = Flags.Int(a, a["--report-fd=".Length..]);
+            else if (a.StartsWith("--supervisor-pid=", StringComparison.Ordinal)) supervisor = Flags.Int(a, a["--supervisor-pid=".Length..]);
+            else rest.Add(a);
+        }
+        if (reportFd < 3 || !ProcessCalls.IsOpen(reportFd))
+        {
+            Log.Error("stage1: app-init: internal entrypoint, started only by stage1 run");
+            return Stage1Error.ExitCode;
+        }
+        try
+        {
+            ProcessCalls.SetCloseOnExec(reportFd, true);
+            RunOptions o = RunOptions.Parse(rest, warn: false);
+            Log.DebugEnabled = o.Debug;
+            // Die with a supervisor that dies during setup; cleared again just before the app's execve.
+            ProcessCalls.Prctl(ProcessCalls.PR_SET_PDEATHSIG, ProcessCalls.SIGKILL);
+            if (supervisor != 0 && ProcessCalls.GetParentPid() != supervisor)
+                throw new Stage1Error("app-init", "the run supervisor exited during setup");
+            Setup(o);
+            return 0; // not reached: Setup execs the app
+        }
+        catch (Stage1Error e)
+        {
+            Report(reportFd, e.Line);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NativeCallException)
+        {
+            Report(reportFd, "stage1: setup: " + e.Message);
+        }
+        return Stage1Error.ExitCode;
+    }
+
+    private static void Report(int fd, string line)
+    {
+        try { ProcessCalls.WriteAll(fd, System.Text.Encoding.UTF8.GetBytes(line + "\n")); }
+        catch (NativeCallException) { Log.Error(line); }
+    }
+
+    private static void Setup(RunOptions o)
+    {
+        FlyPod pod = FlyPod.Load(Directory.GetCurrentDirectory());
+        App app = pod.LoadImage();
+        string rfs = pod.AppRootfs;
+        Log.Step($"app {pod.AppName}: image {pod.Image!.Name} rootfs {rfs}");
+
+        List<VolumeMount> volumes = VolumePlan.Build(pod);
+        AppMounts.Apply(pod, volumes);
+
+        Credentials creds = CredentialResolver.Resolve(rfs, app.User, app.Group, app.SupplementaryGids.Select(g => (uint)g).ToList());
+        string workDir = string.IsNullOrEmpty(app.WorkingDirectory) ? "/" : RootfsPath.Normalize(app.WorkingDirectory);
+        if (!Directory.Exists(RootfsPath.Resolve(rfs, workDir)))
+            throw new Stage1Error("working directory " + workDir, "does not exist in the app rootfs");
+
+        List<KeyValuePair<string, string>> env = AppEnvironment.Build(app, pod.AppName, creds);
+        string path = env.First(e => e.Key == "PATH").Value;
+        string exec = ExecResolver.Resolve(rfs, app.Exec[0], workDir, path);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(pod.EnvFile)!);
+            AtomicFile.Write(pod.EnvFile, AppEnvironment.ToFileText(env), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write " + pod.EnvFile, e); }
+        Log.Step($"wrote environment ({env.Count} variables) to {pod.EnvFile}");
+
+        // stdio: detached pods log to logs/<app>.log and read /dev/null; attached pods keep the terminal.
+        int logFd = -1, nullFd = -1;
+        if (!o.Attach)
+        {
+            try
+            {
+                if (!Directory.Exists(pod.LogsDir))
+                {
+                    Directory.CreateDirectory(pod.LogsDir);
+                    File.SetUnixFileMode(pod.LogsDir, (UnixFileMode)Convert.ToInt32("750", 8));
+                }
+                logFd = ProcessCalls.Open(pod.LogFile, ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC | ProcessCalls.O_NOCTTY, Convert.ToInt32("640", 8));
+                nullFd = ProcessCalls.Open("/dev/null", ProcessCalls.O_RDONLY | ProcessCalls.O_CLOEXEC);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NativeCallException) { throw Stage1Error.From("open log " + pod.LogFile, e); }
+            Log.Step($"stdout and stderr append to {pod.LogFile}; stdin is /dev/null");
+        }
+        else Log.Step("attached: the app keeps stage1's stdin, stdout and stderr");
+
+        // pid/pgid: this process becomes the app. The group is written only when the pod owns it (run called
+        // setsid); an attached pod shares the caller's terminal group, which stop must never signal.
+        int pid = ProcessCalls.GetPid();
+        int pgid = ProcessCalls.GetPgid(0);
+        try
+        {
+            AtomicFile.Write(pod.PidFile, pid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
+            if (pgid == ProcessCalls.GetParentPid()) AtomicFile.Write(pod.PgidFile, pgid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write pid file", e); }
+        Log.Step(pgid == ProcessCalls.GetParentPid() ? $"wrote pid {pid} and pgid {pgid}" : $"wrote pid {pid} (no pgid: the process group belongs to the caller's terminal)");
+
+        Call("chroot " + rfs, () => ProcessCalls.Chroot(rfs));
+        Log.Step($"chroot {rfs}");
+        Call("chdir " + workDir, () => ProcessCalls.Chdir(workDir));
+        Log.Step($"chdir {workDir}");
+
+        uint[] groups = creds.Groups.ToArray();
+        Call("setgroups", () => ProcessCalls.SetGroups(groups));
+        Call("setresgid " + creds.Gid.ToString(CultureInfo.InvariantCulture), () => ProcessCalls.SetResGid(creds.Gid));
+        Call("setresuid " + creds.Uid.ToString(CultureInfo.InvariantCulture), () => ProcessCalls.SetResUid(creds.Uid));
+        Log.Step($"credentials uid={creds.Uid} gid={creds.Gid} groups={string.Join(',', groups)} (user \"{app.User}\", group \"{app.Group}\")");
+
+        var argv = new List<string>(app.Exec);
+        Log.Step($"execve {exec} argv=[{string.Join(", ", argv.Select(Quote))}]");
+        if (logFd >= 0)
+        {
+            ProcessCalls.Dup2(nullFd, 0);
+            ProcessCalls.Dup2(logFd, 1);
+            ProcessCalls.Dup2(logFd, 2);
+        }
+        ProcessCalls.Prctl(ProcessCalls.PR_SET_PDEATHSIG, 0);
+        ProcessCalls.ResetSignalsForExec();
+        try { ProcessCalls.Execve(exec, argv, env.Select(e => e.Key + "=" + e.Value).ToList()); }
+        catch (NativeCallException e) { throw new Stage1Error("execve " + exec, LinuxSyscalls.StrError(e.Errno)); }
+    }
+
+    private static void Call(string what, Action a)
+    {
+        try { a(); }
+        catch (NativeCallException e) { throw new Stage1Error(what, LinuxSyscalls.StrError(e.Errno)); }
+    }
+
+    internal static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

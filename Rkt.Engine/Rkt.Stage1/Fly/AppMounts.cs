@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+using System.Globalization;
+using Rkt.Engine.Native;
+using Rkt.Engine.Native.Linux;
+using Rkt.Formats.Appc;
+using Rkt.Stage1.Pod;
+using Rkt.Stage1.Rootfs;
+using static Rkt.Engine.Native.Linux.ProcessCalls;
+
+namespace Rkt.Stage1.Fly;
+
+/// <summary>
+/// Builds the app's filesystem view in a mount namespace of its own.
+/// </summary>
+/// <remarks>
+/// Improvement over rkt fly (whose binds live in the host namespace until <c>rkt gc</c>, complaint #1): the app-init
+/// process calls unshare(CLONE_NEWNS) and makes "/" recursively a slave, so host mounts still propagate in but
+/// nothing propagates out. The /dev, /proc, /sys binds, the /tmp tmpfs, the volume binds and the /etc/hosts and
+/// /etc/resolv.conf binds exist only in that namespace and vanish when the app (its last member) exits. Read-only
+/// binds are really read-only: bind first, then MS_REMOUNT|MS_BIND|MS_RDONLY (rkt passes MS_RDONLY with the bind,
+/// which Linux ignores). Every target is resolved inside the app rootfs just before its mount, so a symlink in the
+/// image can never redirect a mount onto the host.
+/// </remarks>
+internal static class AppMounts
+{
+    public static void Apply(FlyPod pod, IReadOnlyList<VolumeMount> volumes)
+    {
+        string rfs = pod.AppRootfs;
+        Unshare(CLONE_NEWNS);
+        Log.Step("unshare(CLONE_NEWNS): the app gets a private mount namespace");
+        DoMount(null, "/", null, MS_REC | MS_SLAVE, null);
+
+        foreach (string api in new[] { "/dev", "/proc", "/sys" })
+        {
+            string target = EnsureTarget(rfs, api, sourceIsDir: true);
+            DoMount(api, target, null, MS_BIND | MS_REC, null);
+        }
+        DoMount("tmpfs", EnsureTarget(rfs, "/tmp", sourceIsDir: true), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+
+        foreach (VolumeMount v in volumes)
+        {
+            string source = v.Source;
+            if (v.Kind == VolumeKind.Empty) CreateEmptyVolume(pod, v);
+            bool isDir = Directory.Exists(source);
+            string target = EnsureTarget(rfs, v.Target, isDir, "volume " + v.VolumeName);
+            DoMount(source, target, null, MS_BIND | (v.Recursive ? MS_REC : 0), null, $"volume {v.VolumeName}");
+            if (v.ReadOnly) RemountReadOnly(target, v.Recursive);
+        }
+
+        if (Directory.Exists(RootfsPath.Resolve(rfs, "/etc")))
+        {
+            foreach (string etc in new[] { "/etc/hosts", "/etc/resolv.conf" })
+            {
+                if (!File.Exists(etc))
+                {
+                    Log.Step($"skip {etc}: the host has none");
+                    continue;
+                }
+                string target = EnsureTarget(rfs, etc, sourceIsDir: false);
+                DoMount(etc, target, null, MS_BIND, null);
+                RemountReadOnly(target, recursive: false);
+            }
+        }
+        else Log.Step("skip /etc/hosts and /etc/resolv.conf: the image has no /etc");
+    }
+
+    private static void CreateEmptyVolume(FlyPod pod, VolumeMount v)
+    {
+        try
+        {
+            if (!Directory.Exists(pod.SharedVolumesDir))
+            {
+                Directory.CreateDirectory(pod.SharedVolumesDir);
+                File.SetUnixFileMode(pod.SharedVolumesDir, (UnixFileMode)Convert.ToInt32("755", 8));
+            }
+            if (Directory.Exists(v.Source))
+            {
+                Log.Step($"volume {v.VolumeName}: reuse {v.Source}");
+                return;
+            }
+            Directory.CreateDirectory(v.Source);
+            var mode = (UnixFileMode)Convert.ToInt32(v.Mode, 8);
+            File.SetUnixFileMode(v.Source, mode);
+            Lchown(v.Source, v.Uid, v.Gid);
+            Log.Step($"volume {v.VolumeName}: created {v.Source} mode={v.Mode} uid={v.Uid} gid={v.Gid}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Stage1Error.From($"volume {v.VolumeName}: create {v.Source}", e);
+        }
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="inApp"/> inside the rootfs and makes sure a mount target of the right type is there:
+    /// a missing directory is created 0755, a missing file as an empty 0644 file (parents 0755, owned by root).
+    /// </summary>
+    private static string EnsureTarget(string rfs, string inApp, bool sourceIsDir, string? what = null)
+    {
+        string host = RootfsPath.Resolve(rfs, inApp);
+        string label = what ?? "mount target " + inApp;
+        try
+        {
+            if (Directory.Exists(host))
+            {
+                if (!sourceIsDir) throw new Stage1Error(label, $"the target {inApp} is a directory in the app rootfs but the source is a file");
+                return host;
+            }
+            if (File.Exists(host))
+            {
+                if (sourceIsDir) throw new Stage1Error(label, $"the target {inApp} is a file in the app rootfs but the source is a directory");
+                return host;
+            }
+            string parent = Path.GetDirectoryName(host)!;
+            Directory.CreateDirectory(parent, (UnixFileMode)Convert.ToInt32("755", 8));
+            if (sourceIsDir)
+            {
+                Directory.CreateDirectory(host, (UnixFileMode)Convert.ToInt32("755", 8));
+            }
+            else
+            {
+                using (new FileStream(host, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)Convert.ToInt32("644", 8) })) { }
+            }
+            Log.Step($"created mount target {inApp} ({(sourceIsDir ? "directory" : "file")}) at {host}");
+            return host;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Stage1Error.From($"{label}: create {inApp}", e);
+        }
+    }
+
+    private static void RemountReadOnly(string target, bool recursive)
+    {
+        List<MountInfoEntry> all = MountInfo.Read();
+        List<MountInfoEntry> mounts = recursive ? MountInfo.Under(all, target) : [];
+        if (!recursive)
+        {
+            // The bind just made is the last mount listed at this mount point.
+            MountInfoEntry? top = all.LastOrDefault(e => e.MountPoint == target.TrimEnd('/'));
+            if (top is not null) mounts.Add(top);
+        }
+        if (mounts.Count == 0) throw new Stage1Error("remount " + target, "the bind mount is not in /proc/self/mountinfo");
+        foreach (MountInfoEntry m in mounts)
+            DoMount(null, m.MountPoint, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MountInfo.PerMountFlags(m.Options), null);
+    }
+
+    private static void DoMount(string? source, string target, string? fsType, ulong flags, string? data, string? what = null)
+    {
+        string line = $"mount {source ?? "none"} -> {target}" + (fsType is null ? "" : $" type={fsType}") +
+            $" flags={FormatFlags(flags)}" + (data is null ? "" : $" data={data}");
+        try { Mount(source, target, fsType, flags, data); }
+        catch (NativeCallException e)
+        {
+            throw new Stage1Error(what is null ? $"mount {source ?? "none"} on {target}" : $"{what}: mount {source} on {target}", LinuxSyscalls.StrError(e.Errno));
+        }
+        Log.Step(line);
+    }
+
+    internal static string FormatFlags(ulong flags)
+    {
+        var names = new List<string>();
+        (ulong, string)[] known =
+        [
+            (MS_RDONLY, "MS_RDONLY"), (MS_NOSUID, "MS_NOSUID"), (MS_NODEV, "MS_NODEV"), (MS_NOEXEC, "MS_NOEXEC"),
+            (MS_REMOUNT, "MS_REMOUNT"), (MS_NOATIME, "MS_NOATIME"), (MS_NODIRATIME, "MS_NODIRATIME"), (MS_BIND, "MS_BIND"),
+            (MS_REC, "MS_REC"), (MS_PRIVATE, "MS_PRIVATE"), (MS_SLAVE, "MS_SLAVE"), (MS_SHARED, "MS_SHARED"),
+            (MS_RELATIME, "MS_RELATIME"), (MS_STRICTATIME, "MS_STRICTATIME"),
+        ];
+        foreach ((ulong bit, string name) in known)
+            if ((flags & bit) != 0) { names.Add(name); flags &= ~bit; }
+        if (flags != 0) names.Add("0x" + flags.ToString("x", CultureInfo.InvariantCulture));
+        return names.Count == 0 ? "0" : string.Join('|', names);
+    }
+}

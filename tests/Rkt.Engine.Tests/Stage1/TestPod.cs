@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Win32.SafeHandles;
+using Rkt.Engine.Native;
+using Rkt.Engine.Native.Linux;
+
+namespace Rkt.Engine.Tests.Stage1;
+
+/// <summary>What a finished stage1 process left behind.</summary>
+public sealed record Stage1Result(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>
+/// A pod directory built by hand the way the engine prepares one: <c>pod</c>, <c>stage1/manifest</c>, the stage1
+/// rootfs with the binary and its entrypoint symlinks, and one app whose rootfs is a copy of Debian's static
+/// busybox with applet symlinks, an /etc/passwd and an /etc/group. Stage1 runs as a child under a real flock on the
+/// pod directory, passed as RKT_LOCK_FD exactly as the engine does (sh + flock(1), then exec).
+/// </summary>
+public sealed class TestPod : IDisposable
+{
+    public const string AppName = "app1";
+    private static readonly string[] Applets =
+        ["sh", "id", "env", "pwd", "cat", "sleep", "true", "false", "touch", "echo", "ls", "mkdir", "grep", "stat", "test", "kill", "readlink", "wc", "sort"];
+
+    private readonly List<Process> _started = [];
+
+    public TestPod(Stage1Binary binary)
+    {
+        Dir = Directory.CreateTempSubdirectory("rktps-pod-").FullName;
+        string stage1 = Path.Combine(Dir, "stage1", "rootfs", "stage1");
+        Directory.CreateDirectory(stage1);
+        Directory.CreateDirectory(Path.Combine(Dir, "stage1", "rootfs", "rkt", "status"));
+        File.Copy(binary.Path, Path.Combine(stage1, "rktps-stage1"));
+        File.SetUnixFileMode(Path.Combine(stage1, "rktps-stage1"), (UnixFileMode)0b111_101_101);
+        foreach (string e in new[] { "run", "enter", "gc", "stop" }) File.CreateSymbolicLink(Path.Combine(stage1, e), "rktps-stage1");
+        File.WriteAllText(Path.Combine(Dir, "stage1", "manifest"),
+            """{"acKind":"ImageManifest","acVersion":"0.8.11","name":"rktps.io/stage1-fly"}""");
+
+        Rootfs = Path.Combine(Dir, "stage1", "rootfs", "opt", "stage2", AppName, "rootfs");
+        foreach (string d in new[] { "bin", "etc", "home/alice", "srv/app", "root" }) Directory.CreateDirectory(Path.Combine(Rootfs, d));
+        string busybox = File.Exists("/bin/busybox") ? "/bin/busybox" : "/usr/bin/busybox";
+        if (!File.Exists(busybox)) throw new InvalidOperationException("busybox is required (Debian package busybox-static)");
+        File.Copy(busybox, Path.Combine(Rootfs, "bin", "busybox"));
+        foreach (string a in Applets) File.CreateSymbolicLink(Path.Combine(Rootfs, "bin", a), "busybox");
+        File.WriteAllText(Path.Combine(Rootfs, "etc", "passwd"),
+            "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\nbob:x:1001:1001::/srv/app:/bin/sh\n");
+        File.WriteAllText(Path.Combine(Rootfs, "etc", "group"), "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\nwheel:x:10:\n");
+        File.WriteAllText(Path.Combine(Rootfs, "etc", "resolv.conf"), "# image resolv.conf\n");
+        ProcessCallsForTests.Chown(Path.Combine(Rootfs, "home", "alice"), 1000, 1000);
+        ProcessCallsForTests.Chown(Path.Combine(Rootfs, "srv", "app"), 1001, 1001);
+    }
+
+    public string Dir { get; }
+    public string Rootfs { get; }
+    public string StatusFile => Path.Combine(Dir, "stage1", "rootfs", "rkt", "status", AppName);
+    public string EnvFile => Path.Combine(Dir, "stage1", "rootfs", "rkt", "env", AppName);
+    public string LogFile => Path.Combine(Dir, "logs", AppName + ".log");
+    public string Entry(string name) => Path.Combine(Dir, "stage1", "rootfs", "stage1", name);
+
+    /// <summary>The image's app object (written to the image manifest).</summary>
+    public JsonObject ImageApp { get; set; } = new() { ["exec"] = new JsonArray("/bin/true"), ["user"] = "0", ["group"] = "0" };
+
+    /// <summary>The pod manifest's app object for the app; null = inherit the image's.</summary>
+    public JsonObject? PodApp { get; set; }
+
+    public JsonArray Volumes { get; } = [];
+    public JsonArray Mounts { get; } = [];
+
+    /// <summary>Extra apps for the pod manifest (fly must refuse more than one).</summary>
+    public JsonArray ExtraApps { get; } = [];
+
+    /// <summary>Sets a pod-level app running <c>/bin/sh -c script</c> with the given identity.</summary>
+    public void Script(string script, string user = "0", string group = "0", string? workingDirectory = null, params (string Name, string Value)[] env)
+    {
+        var app = new JsonObject { ["exec"] = new JsonArray("/bin/sh", "-c", script), ["user"] = user, ["group"] = group };
+        if (workingDirectory is not null) app["workingDirectory"] = workingDirectory;
+        if (env.Length > 0) app["environment"] = new JsonArray(env.Select(e => (JsonNode)new JsonObject { ["name"] = e.Name, ["value"] = e.Value }).ToArray());
+        PodApp = app;
+    }
+
+    public void Write()
+    {
+        var image = new JsonObject { ["acKind"] = "ImageManifest", ["acVersion"] = "0.8.11", ["name"] = "example.com/busybox", ["app"] = ImageApp.DeepClone() };
+        File.WriteAllText(Path.Combine(Dir, "stage1", "rootfs", "opt", "stage2", AppName, "manifest"), image.ToJsonString());
+        var app = new JsonObject
+        {
+            ["name"] = AppName,
+            ["image"] = new JsonObject { ["name"] = "example.com/busybox", ["id"] = "sha512-" + new string('0', 64) },
+            ["mounts"] = Mounts.DeepClone(),
+        };
+        if (PodApp is not null) app["app"] = PodApp.DeepClone();
+        var apps = new JsonArray(app);
+        foreach (JsonNode? extra in ExtraApps) apps.Add(extra!.DeepClone());
+        var pod = new JsonObject { ["acKind"] = "PodManifest", ["acVersion"] = "0.8.11", ["apps"] = apps, ["volumes"] = Volumes.DeepClone() };
+        File.WriteAllText(Path.Combine(Dir, "pod"), pod.ToJsonString());
+    }
+
+    /// <summary>Starts an entrypoint with the pod lock held and passed as RKT_LOCK_FD (cwd = pod dir).</summary>
+    public Process Start(string entry, params string[] args)
+    {
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            WorkingDirectory = Dir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec 9<. && flock -x 9 && RKT_LOCK_FD=9 exec \"$0\" \"$@\"");
+        psi.ArgumentList.Add(Entry(entry));
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        psi.Environment["RKTPS_TEST_HOST_ONLY"] = "leak";
+        psi.Environment.Remove("RKT_LOCK_FD");
+        Process p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        _started.Add(p);
+        return p;
+    }
+
+    /// <summary>Runs an entrypoint to completion (60 s limit).</summary>
+    public Stage1Result Run(string entry, params string[] args) => Wait(Start(entry, args));
+
+    /// <summary>Runs an entrypoint without the lock or RKT_LOCK_FD (stop, enter, gc are run like this by the engine).</summary>
+    public Stage1Result RunPlain(string entry, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Entry(entry))
+        {
+            WorkingDirectory = Dir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        Process p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        _started.Add(p);
+        return Wait(p);
+    }
+
+    public static Stage1Result Wait(Process p, int seconds = 60)
+    {
+        Task<string> so = p.StandardOutput.ReadToEndAsync(), se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(seconds)))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"stage1 did not exit within {seconds}s; stderr so far: {(se.IsCompleted ? se.Result : "")}");
+        }
+        p.WaitForExit();
+        return new Stage1Result(p.ExitCode, so.Result, se.Result);
+    }
+
+    /// <summary>Waits until the app has written <c>pid</c> (and a marker file, when given) and returns the pid.</summary>
+    public int WaitForApp(string? markerInRootfs = null, int seconds = 30)
+    {
+        var sw = Stopwatch.StartNew();
+        string pidFile = Path.Combine(Dir, "pid");
+        while (sw.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            if (File.Exists(pidFile) && (markerInRootfs is null || File.Exists(markerInRootfs)))
+            {
+                string s = File.ReadAllText(pidFile);
+                if (int.TryParse(s, out int pid)) return pid;
+            }
+            Thread.Sleep(20);
+        }
+        throw new TimeoutException("the app did not start (no pid file / marker)");
+    }
+
+    /// <summary>Whether some process holds the pod directory's flock (a non-blocking exclusive attempt fails).</summary>
+    public bool LockHeld()
+    {
+        using SafeFileHandle h = LinuxSyscalls.Instance.OpenDirectory(Dir);
+        if (!LinuxSyscalls.Instance.Flock(h, LockKind.Exclusive, wait: false)) return true;
+        LinuxSyscalls.Instance.Unlock(h);
+        return false;
+    }
+
+    public string? Status => File.Exists(StatusFile) ? File.ReadAllText(StatusFile) : null;
+
+    /// <summary>Host mount points (this test process's namespace) at or below <paramref name="dir"/>.</summary>
+    public static List<string> HostMountsUnder(string dir) =>
+        File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
+            .Where(m => m == dir || m.StartsWith(dir + "/", StringComparison.Ordinal)).ToList();
+
+    public void Dispose()
+    {
+        foreach (Process p in _started)
+        {
+            try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        // An app still running (lock held) after a failed test: kill it. Never signal a pid from a pod that exited.
+        if (LockHeld() && File.Exists(Path.Combine(Dir, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(Dir, "pid")), out int app))
+            ProcessCalls.Kill(app, ProcessCalls.SIGKILL);
+        // Never recurse into a directory that still has something mounted below it (it could be the host's /dev).
+        if (HostMountsUnder(Dir).Count == 0)
+        {
+            try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
+
+/// <summary>lchown for building fixtures (tests may call the Native layer; they do not P/Invoke themselves).</summary>
+internal static class ProcessCallsForTests
+{
+    public static void Chown(string path, uint uid, uint gid) => ProcessCalls.Lchown(path, uid, gid);
+}
