@@ -3,6 +3,8 @@
 # Directory.Build.props (VersionPrefix); the value below is only the placeholder of the source tree.
 @{
     RootModule           = 'Rkt.PowerShell.dll'
+    # Imported first: puts Dependencies/ into a private load context before the cmdlets are reflected over.
+    NestedModules        = @('Rkt.PowerShell.Loader.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '59c68a56-8ab3-458e-8b2b-c0d3691408a7'
     Author               = 'RktPS developers'

@@ -211,7 +211,8 @@ function Invoke-Build {
             '-nologo', '-v:q', '-clp:NoSummary')
         if (Test-Path $Stage1AciScript) {
             Write-Step 'Build the stage1 image'
-            & $Stage1AciScript -PublishDirectory $stage1Dir -OutputDirectory $stage1Dir
+            $aci = & $Stage1AciScript -PublishDirectory $stage1Dir -OutputDirectory $stage1Dir
+            Write-Step "Stage1 image $($aci.ImageId.Substring(0, 19)) at $($aci.Path)"
         }
     }
 
@@ -358,7 +359,7 @@ $env:RKTPS_MODULE = $ModuleManifest
 Push-Location $Root
 try {
     $failed = switch ($Task) {
-        'Build' { Invoke-Build; 0 }
+        'Build' { $null = Invoke-Build; 0 }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }

@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace Rkt.PowerShell.Infrastructure;
+namespace Rkt.PowerShell.Loader;
 
 /// <summary>
 /// Keeps the module's dependencies out of PowerShell's default load context. Only <c>Rkt.PowerShell.dll</c> lives
@@ -11,6 +11,9 @@ namespace Rkt.PowerShell.Infrastructure;
 /// load context (named <c>RktPS</c>), so another module's LiteDB or YamlDotNet can never clash with ours.
 /// </summary>
 /// <remarks>
+/// This lives in its own tiny assembly, imported first as a nested module (RktPS.psd1 NestedModules): PowerShell
+/// reflects over the cmdlet classes of <c>Rkt.PowerShell.dll</c>, whose parameter types come from
+/// <c>Rkt.Engine</c>, before that assembly's own initializer would run, so the resolver must already be in place.
 /// The default context only learns about our own first-party assemblies (<c>Rkt.*.dll</c>): when code in
 /// <c>Rkt.PowerShell.dll</c> first touches a type from, say, <c>Rkt.Engine</c>, the default context fails to find
 /// it and raises <see cref="AssemblyLoadContext.Resolving"/>; the handler answers with the copy loaded into the
@@ -106,7 +109,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         private static string DefaultDirectory()
         {
             string moduleDirectory = Path.GetDirectoryName(typeof(DependencyLoadContext).Assembly.Location)
-                ?? throw new InvalidOperationException("Rkt.PowerShell.dll has no location on disk.");
+                ?? throw new InvalidOperationException("Rkt.PowerShell.Loader.dll has no location on disk.");
             return Path.Combine(moduleDirectory, ModuleInitializer.DependencyFolderName);
         }
     }
