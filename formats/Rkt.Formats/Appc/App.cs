@@ -85,9 +85,12 @@ public sealed record App
     internal static void ValidateIsolators(IReadOnlyList<Isolator> isolators, string path)
     {
         bool retain = false, remove = false, seccomp = false;
+        var known = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < isolators.Count; i++)
         {
             string n = isolators[i].Name.Value;
+            // appc allows each known isolator type once (none of them is "multiple allowed"); unknown ones are opaque
+            if (Isolator.KnownNames.Contains(n) && !known.Add(n)) throw new ManifestException($"{path}[{i}]", $"only one \"{n}\" isolator is allowed");
             if (n == "os/linux/capabilities-retain-set") retain = true;
             if (n == "os/linux/capabilities-remove-set") remove = true;
             if (retain && remove) throw new ManifestException($"{path}[{i}]", "capabilities retain and remove sets cannot be combined");

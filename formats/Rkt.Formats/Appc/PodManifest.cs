@@ -28,7 +28,9 @@ public sealed record Volume(AcName Name, VolumeKind Kind, string? Source = null,
         {
             if (string.IsNullOrEmpty(Source)) throw new ManifestException($"{path}.source", "is required for a host volume");
             if (!Source.StartsWith('/')) throw new ManifestException($"{path}.source", "must be an absolute path");
-            if (Mode is not null || Uid is not null || Gid is not null) throw new ManifestException(path, "mode, uid and gid are only for empty volumes");
+            if (Mode is not null) throw new ManifestException($"{path}.mode", "only allowed for empty volumes");
+            if (Uid is not null) throw new ManifestException($"{path}.uid", "only allowed for empty volumes");
+            if (Gid is not null) throw new ManifestException($"{path}.gid", "only allowed for empty volumes");
         }
         else
         {

@@ -19,7 +19,9 @@ public readonly partial record struct ResourceQuantity(decimal Value, string Tex
     {
         Match m = s is null ? Match.Empty : Pattern().Match(s);
         if (!m.Success) throw new ManifestException(field, $"\"{s}\" is not a resource quantity (e.g. 500m, 1G, 512Mi)");
-        decimal v = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        // decimal holds about 28 digits: a longer number overflows already here, not only when scaled
+        if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal v))
+            throw new ManifestException(field, $"\"{s}\" is too large");
         decimal mult = m.Groups[2].Value switch
         {
             "" => 1m, "m" => 0.001m,
