@@ -338,6 +338,39 @@ public sealed class ImageManifestValidationTests
         Assert.Same(m, m.Validate());
     }
 
+    [Theory]
+    [InlineData("exec1")]
+    [InlineData("workingDirectory")]
+    [InlineData("envValue")]
+    [InlineData("user")]
+    [InlineData("mountPath")]
+    [InlineData("handlerExec")]
+    [InlineData("pathWhitelist")]
+    public void Nul_characters_are_rejected(string where)
+    {
+        const string nul = "\\u0000";
+        (Action<JsonObject> put, string field) = where switch
+        {
+            "exec1" => ((Action<JsonObject>)(o => o.App()["exec"]![1] = "--a@"), "app.exec[1]"),
+            "workingDirectory" => (o => o.App()["workingDirectory"] = "/srv@", "app.workingDirectory"),
+            "envValue" => (o => o.App()["environment"]![0]!["value"] = "a@b", "app.environment[0].value"),
+            "user" => (o => o.App()["user"] = "ro@ot", "app.user"),
+            "mountPath" => (o => o.App()["mountPoints"]![0]!["path"] = "/data@", "app.mountPoints[0].path"),
+            "handlerExec" => (o => o.App()["eventHandlers"]![0]!["exec"]![0] = "/bin/pre@", "app.eventHandlers[0].exec[0]"),
+            _ => (o => o["pathWhitelist"]![0] = "/bin/app@", "pathWhitelist[0]"),
+        };
+        var e = ImageFails(put, json => json.Replace("@", nul));
+        Assert.Equal(field, e.Field);
+        Assert.Equal("must not contain NUL", e.Rule);
+    }
+
+    [Fact]
+    public void Validate_rejects_negative_gids_built_in_code()
+    {
+        App app = ImageManifest.Parse(ValidImage).App! with { SupplementaryGids = [1, -1] };
+        Assert.Equal("app.supplementaryGIDs[1]", Assert.Throws<ManifestException>(() => app.Validate()).Field);
+    }
+
     private static string Mutated(Action<JsonObject> mutate)
     {
         JsonObject o = Image();

@@ -74,6 +74,10 @@ public sealed class PodManifestValidationTests
     }
 
     [Fact]
+    public void Host_volume_source_with_nul() =>
+        Assert.Equal("must not contain NUL", PodFails(o => o["volumes"]![0]!["source"] = "/srv/da@ta", j => j.Replace("@", "\\u0000")).Rule);
+
+    [Fact]
     public void Host_volume_relative_source()
     {
         var e = PodFails(o => o["volumes"]![0]!["source"] = "srv/data");
