@@ -23,7 +23,11 @@ public sealed record Port(AcName Name, string Protocol, int PortNumber, int Coun
 /// </summary>
 public sealed record App
 {
-    /// <summary>argv; exec[0] must be absolute when present.</summary>
+    /// <summary>
+    /// argv. exec[0] may be absolute, relative (joined with the working directory) or a bare name searched in
+    /// PATH: appc 0.8.0 dropped the absolute-path rule (spec changelog) and actool 0.8.11 and rkt accept all three.
+    /// It must not be empty.
+    /// </summary>
     public IReadOnlyList<string> Exec { get; init; } = [];
     /// <summary>User name, numeric uid or <c>/path</c> (owner of that path). Required.</summary>
     public string User { get; init; } = "0";
@@ -43,8 +47,8 @@ public sealed record App
     /// <summary>Checks every rule of appc's app object; throws <see cref="ManifestException"/> naming the field.</summary>
     public App Validate(string path = "app")
     {
-        if (Exec.Count > 0) Rules.AbsolutePath(Exec[0], $"{path}.exec[0]");
-        for (int i = 1; i < Exec.Count; i++) Rules.NoNul(Exec[i], $"{path}.exec[{i}]");
+        if (Exec.Count > 0 && Exec[0].Length == 0) throw new ManifestException($"{path}.exec[0]", "must not be empty");
+        for (int i = 0; i < Exec.Count; i++) Rules.NoNul(Exec[i], $"{path}.exec[{i}]");
         if (string.IsNullOrEmpty(User)) throw new ManifestException($"{path}.user", "is required");
         Rules.NoNul(User, $"{path}.user");
         if (string.IsNullOrEmpty(Group)) throw new ManifestException($"{path}.group", "is required");

@@ -132,16 +132,22 @@ public sealed class ImageManifestValidationTests
     // ---- app
 
     [Fact]
-    public void Exec_relative()
+    public void Exec_first_entry_empty()
     {
-        var e = ImageFails(o => o.App()["exec"] = Arr("bin/app"));
+        var e = ImageFails(o => o.App()["exec"] = Arr("", "--flag"));
         Assert.Equal("app.exec[0]", e.Field);
-        Assert.Equal("must be an absolute path", e.Rule);
+        Assert.Equal("must not be empty", e.Rule);
     }
 
+    [Theory]
+    [InlineData("bin/app")]   // relative: joined with workingDirectory by the executor
+    [InlineData("app")]       // bare: searched in PATH (appc 0.8.0 dropped the absolute-path rule; actool 0.8.11 agrees)
+    public void Exec_relative_or_bare_is_valid(string exec0) =>
+        Assert.Equal(exec0, ImageManifest.Parse(Mutated(o => o.App()["exec"] = Arr(exec0))).App!.Exec[0]);
+
     [Fact]
-    public void Exec_relative_arguments_are_fine() =>
-        Assert.Equal(["/bin/app", "rel/arg"], ImageManifest.Parse(Mutated(o => o.App()["exec"] = Arr("/bin/app", "rel/arg"))).App!.Exec);
+    public void Exec_arguments_may_be_anything() =>
+        Assert.Equal(["/bin/app", "rel/arg", ""], ImageManifest.Parse(Mutated(o => o.App()["exec"] = Arr("/bin/app", "rel/arg", ""))).App!.Exec);
 
     [Fact]
     public void Exec_not_strings() => Assert.Equal("app.exec[1]", ImageFails(o => o.App()["exec"] = J("""["/bin/app", 5]""")).Field);
@@ -333,7 +339,7 @@ public sealed class ImageManifestValidationTests
         ImageManifest m = ImageManifest.Parse(ValidImage);
         var e = Assert.Throws<ManifestException>(() => (m with { PathWhitelist = ["rel"] }).Validate());
         Assert.Equal("pathWhitelist[0]", e.Field);
-        var e2 = Assert.Throws<ManifestException>(() => (m with { App = m.App! with { Exec = ["x"] } }).Validate());
+        var e2 = Assert.Throws<ManifestException>(() => (m with { App = m.App! with { Exec = [""] } }).Validate());
         Assert.Equal("app.exec[0]", e2.Field);
         Assert.Same(m, m.Validate());
     }

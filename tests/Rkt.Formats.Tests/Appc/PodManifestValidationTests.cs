@@ -164,7 +164,7 @@ public sealed class PodManifestValidationTests
     [Fact]
     public void Pod_app_is_validated_with_its_path()
     {
-        var e = PodFails(o => o["apps"]![0]!["app"]!["exec"] = J("""["web"]"""));
+        var e = PodFails(o => o["apps"]![0]!["app"]!["exec"] = J("""[""]"""));
         Assert.Equal("apps[0].app.exec[0]", e.Field);
         var e2 = PodFails(o => o["apps"]![0]!["app"]!.AsObject().Remove("user"));
         Assert.Equal("apps[0].app.user", e2.Field);

@@ -8,10 +8,12 @@ namespace Rkt.Formats.Appc.Types;
 /// <summary>
 /// A resource quantity as the appc isolators write it: an integer or decimal with an optional suffix
 /// <c>m</c> (milli), <c>K M G T P E</c> (powers of 1000) or <c>Ki Mi Gi Ti Pi Ei</c> (powers of 1024).
+/// Kilo is accepted as <c>K</c> (the spec text) and <c>k</c> (appc's Go code uses Kubernetes quantities, which
+/// only know <c>k</c>, so that is what rkt-era images carry).
 /// </summary>
 public readonly partial record struct ResourceQuantity(decimal Value, string Text)
 {
-    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(m|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(m|k|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     /// <summary>Parses or throws naming the field.</summary>
@@ -25,7 +27,7 @@ public readonly partial record struct ResourceQuantity(decimal Value, string Tex
         decimal mult = m.Groups[2].Value switch
         {
             "" => 1m, "m" => 0.001m,
-            "K" => 1e3m, "M" => 1e6m, "G" => 1e9m, "T" => 1e12m, "P" => 1e15m, "E" => 1e18m,
+            "k" or "K" => 1e3m, "M" => 1e6m, "G" => 1e9m, "T" => 1e12m, "P" => 1e15m, "E" => 1e18m,
             "Ki" => 1024m, "Mi" => 1024m * 1024, "Gi" => 1024m * 1024 * 1024, "Ti" => 1024m * 1024 * 1024 * 1024,
             "Pi" => 1024m * 1024 * 1024 * 1024 * 1024, "Ei" => 1024m * 1024 * 1024 * 1024 * 1024 * 1024,
             _ => throw new ManifestException(field, "unknown suffix"),
