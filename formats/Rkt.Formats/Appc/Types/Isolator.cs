@@ -115,7 +115,9 @@ public sealed class Isolator
     public static Isolator Create(AcIdentifier name, JsonElement value, string field)
     {
         Validate(name.Value, value, field + ".value");
-        return new Isolator(name, value.GetRawText() is var raw ? Compact(raw) : "null");
+        // Re-writing unescapes strings, which fails for unpaired surrogate escapes (\ud800) in opaque values.
+        try { return new Isolator(name, Compact(value.GetRawText())); }
+        catch (InvalidOperationException e) { throw new ManifestException(field + ".value", "contains a string that is not valid Unicode (unpaired surrogate escape)", e); }
     }
 
     /// <summary>Builds from JSON text.</summary>
