@@ -99,7 +99,8 @@ public sealed record App
         for (int i = 0; i < isolators.Count; i++)
         {
             string n = isolators[i].Name.Value;
-            // appc allows each known isolator type once (none of them is "multiple allowed"); unknown ones are opaque
+            // Stricter than appc 0.8.11, whose validator accepts repeats and whose lookup takes the last one:
+            // two limits of one kind are ambiguous, so each known isolator may appear once. Unknown ones are opaque.
             if (Isolator.KnownNames.Contains(n) && !known.Add(n)) throw new ManifestException($"{path}[{i}]", $"only one \"{n}\" isolator is allowed");
             if (n == "os/linux/capabilities-retain-set") retain = true;
             if (n == "os/linux/capabilities-remove-set") remove = true;
