@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-using System.IO.Compression;
 using SharpCompress.Compressors.BZip2;
 using SharpCompress.Compressors.Xz;
 using SharpCompress.Compressors.ZStandard;

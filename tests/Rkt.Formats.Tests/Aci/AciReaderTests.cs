@@ -218,9 +218,9 @@ public sealed class AciReaderTests
     [Fact]
     public void Manifest_failing_validation_surfaces_ManifestException()
     {
-        byte[] tar = TarBuilder.ValidAci(TarBuilder.MinimalManifest.Replace("/bin/tiny", "bin/tiny")).Build();
+        byte[] tar = TarBuilder.ValidAci(TarBuilder.MinimalManifest.Replace("\"user\":\"0\",", "")).Build();
         var e = Assert.Throws<ManifestException>(() => Scan(tar));
-        Assert.Equal("app.exec[0]", e.Field);
+        Assert.Equal("app.user", e.Field);
     }
 
     [Fact]

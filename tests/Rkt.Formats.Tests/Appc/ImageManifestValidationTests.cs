@@ -132,16 +132,22 @@ public sealed class ImageManifestValidationTests
     // ---- app
 
     [Fact]
-    public void Exec_relative()
+    public void Exec_first_entry_empty()
     {
-        var e = ImageFails(o => o.App()["exec"] = Arr("bin/app"));
+        var e = ImageFails(o => o.App()["exec"] = Arr("", "--flag"));
         Assert.Equal("app.exec[0]", e.Field);
-        Assert.Equal("must be an absolute path", e.Rule);
+        Assert.Equal("must not be empty", e.Rule);
     }
 
+    [Theory]
+    [InlineData("bin/app")]   // relative: joined with workingDirectory by the executor
+    [InlineData("app")]       // bare: searched in PATH (appc 0.8.0 dropped the absolute-path rule; actool 0.8.11 agrees)
+    public void Exec_relative_or_bare_is_valid(string exec0) =>
+        Assert.Equal(exec0, ImageManifest.Parse(Mutated(o => o.App()["exec"] = Arr(exec0))).App!.Exec[0]);
+
     [Fact]
-    public void Exec_relative_arguments_are_fine() =>
-        Assert.Equal(["/bin/app", "rel/arg"], ImageManifest.Parse(Mutated(o => o.App()["exec"] = Arr("/bin/app", "rel/arg"))).App!.Exec);
+    public void Exec_arguments_may_be_anything() =>
+        Assert.Equal(["/bin/app", "rel/arg", ""], ImageManifest.Parse(Mutated(o => o.App()["exec"] = Arr("/bin/app", "rel/arg", ""))).App!.Exec);
 
     [Fact]
     public void Exec_not_strings() => Assert.Equal("app.exec[1]", ImageFails(o => o.App()["exec"] = J("""["/bin/app", 5]""")).Field);
@@ -333,9 +339,42 @@ public sealed class ImageManifestValidationTests
         ImageManifest m = ImageManifest.Parse(ValidImage);
         var e = Assert.Throws<ManifestException>(() => (m with { PathWhitelist = ["rel"] }).Validate());
         Assert.Equal("pathWhitelist[0]", e.Field);
-        var e2 = Assert.Throws<ManifestException>(() => (m with { App = m.App! with { Exec = ["x"] } }).Validate());
+        var e2 = Assert.Throws<ManifestException>(() => (m with { App = m.App! with { Exec = [""] } }).Validate());
         Assert.Equal("app.exec[0]", e2.Field);
         Assert.Same(m, m.Validate());
+    }
+
+    [Theory]
+    [InlineData("exec1")]
+    [InlineData("workingDirectory")]
+    [InlineData("envValue")]
+    [InlineData("user")]
+    [InlineData("mountPath")]
+    [InlineData("handlerExec")]
+    [InlineData("pathWhitelist")]
+    public void Nul_characters_are_rejected(string where)
+    {
+        const string nul = "\\u0000";
+        (Action<JsonObject> put, string field) = where switch
+        {
+            "exec1" => ((Action<JsonObject>)(o => o.App()["exec"]![1] = "--a@"), "app.exec[1]"),
+            "workingDirectory" => (o => o.App()["workingDirectory"] = "/srv@", "app.workingDirectory"),
+            "envValue" => (o => o.App()["environment"]![0]!["value"] = "a@b", "app.environment[0].value"),
+            "user" => (o => o.App()["user"] = "ro@ot", "app.user"),
+            "mountPath" => (o => o.App()["mountPoints"]![0]!["path"] = "/data@", "app.mountPoints[0].path"),
+            "handlerExec" => (o => o.App()["eventHandlers"]![0]!["exec"]![0] = "/bin/pre@", "app.eventHandlers[0].exec[0]"),
+            _ => (o => o["pathWhitelist"]![0] = "/bin/app@", "pathWhitelist[0]"),
+        };
+        var e = ImageFails(put, json => json.Replace("@", nul));
+        Assert.Equal(field, e.Field);
+        Assert.Equal("must not contain NUL", e.Rule);
+    }
+
+    [Fact]
+    public void Validate_rejects_negative_gids_built_in_code()
+    {
+        App app = ImageManifest.Parse(ValidImage).App! with { SupplementaryGids = [1, -1] };
+        Assert.Equal("app.supplementaryGIDs[1]", Assert.Throws<ManifestException>(() => app.Validate()).Field);
     }
 
     private static string Mutated(Action<JsonObject> mutate)

@@ -119,6 +119,33 @@ public sealed class JsonErrorTests
     }
 
     [Fact]
+    public void A_utf8_byte_order_mark_is_not_json_as_in_Go()
+    {
+        byte[] json = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(ValidImage)];
+        var e = Assert.Throws<ManifestException>(() => ImageManifest.Parse(json));
+        Assert.StartsWith("the image manifest is not valid JSON", e.Rule);
+    }
+
+    [Fact]
+    public void Repeated_members_take_the_last_value_as_Go_does() =>
+        Assert.Equal("b", ImageManifest.Parse("""{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","name":"b"}""").Name.Value);
+
+    [Theory]
+    [InlineData("\"\\ud800\"")]
+    [InlineData("{\"k\\udc00\":1}")]
+    [InlineData("[\"\\u0000\", 1e400]")]
+    public void Odd_unknown_isolator_values_parse_or_fail_as_manifest_errors(string value)
+    {
+        string json = $$$"""{"acKind":"ImageManifest","acVersion":"0.8.11","name":"a","app":{"exec":["/x"],"user":"0","group":"0","isolators":[{"name":"vendor.example/x","value":{{{value}}}}]}}""";
+        Exception? e = Record.Exception(() =>
+        {
+            ImageManifest m = ImageManifest.Parse(json);
+            Assert.Equal(m.ToJson(), ImageManifest.Parse(m.ToJson()).ToJson());
+        });
+        Assert.True(e is null or ManifestException, e?.ToString());
+    }
+
+    [Fact]
     public void ManifestException_is_a_FormatException_with_a_stable_id()
     {
         var e = ImageFails(o => o["name"] = "X");

@@ -74,6 +74,10 @@ public sealed class PodManifestValidationTests
     }
 
     [Fact]
+    public void Host_volume_source_with_nul() =>
+        Assert.Equal("must not contain NUL", PodFails(o => o["volumes"]![0]!["source"] = "/srv/da@ta", j => j.Replace("@", "\\u0000")).Rule);
+
+    [Fact]
     public void Host_volume_relative_source()
     {
         var e = PodFails(o => o["volumes"]![0]!["source"] = "srv/data");
@@ -160,7 +164,7 @@ public sealed class PodManifestValidationTests
     [Fact]
     public void Pod_app_is_validated_with_its_path()
     {
-        var e = PodFails(o => o["apps"]![0]!["app"]!["exec"] = J("""["web"]"""));
+        var e = PodFails(o => o["apps"]![0]!["app"]!["exec"] = J("""[""]"""));
         Assert.Equal("apps[0].app.exec[0]", e.Field);
         var e2 = PodFails(o => o["apps"]![0]!["app"]!.AsObject().Remove("user"));
         Assert.Equal("apps[0].app.user", e2.Field);

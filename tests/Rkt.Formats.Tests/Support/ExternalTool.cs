@@ -9,13 +9,22 @@ internal static class ExternalTool
     /// <summary>Runs <paramref name="file"/> with <paramref name="args"/>; fails the test on a non-zero exit.</summary>
     public static void Run(string file, params string[] args)
     {
+        (int code, string output) = Exec(file, args);
+        Assert.True(code == 0, $"{file} {string.Join(' ', args)} exited {code}: {output}");
+    }
+
+    /// <summary>Runs and returns the exit code (the tool must exist).</summary>
+    public static int ExitCode(string file, params string[] args) => Exec(file, args).Code;
+
+    private static (int Code, string Output) Exec(string file, string[] args)
+    {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args) psi.ArgumentList.Add(a);
         using Process p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         Task<string> stderr = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.GetAwaiter().GetResult()}{stdout.GetAwaiter().GetResult()}");
+        return (p.ExitCode, stderr.GetAwaiter().GetResult() + stdout.GetAwaiter().GetResult());
     }
 
     /// <summary>Compresses <paramref name="data"/> with <c>tool -c</c> on a temp file and returns the output bytes.</summary>

@@ -87,11 +87,12 @@ internal static class Manifests
     }
 
     /// <summary>Applies <paramref name="mutate"/> to a valid pod manifest and returns the exception parsing it throws.</summary>
-    public static ManifestException PodFails(Action<JsonObject> mutate)
+    public static ManifestException PodFails(Action<JsonObject> mutate, Func<string, string>? rewrite = null)
     {
         JsonObject o = Pod();
         mutate(o);
         string json = o.ToJsonString();
+        if (rewrite is not null) json = rewrite(json);
         return Assert.Throws<ManifestException>(() => PodManifest.Parse(json));
     }
 

@@ -8,10 +8,12 @@ namespace Rkt.Formats.Appc.Types;
 /// <summary>
 /// A resource quantity as the appc isolators write it: an integer or decimal with an optional suffix
 /// <c>m</c> (milli), <c>K M G T P E</c> (powers of 1000) or <c>Ki Mi Gi Ti Pi Ei</c> (powers of 1024).
+/// Kilo is accepted as <c>K</c> (the spec text) and <c>k</c> (appc's Go code uses Kubernetes quantities, which
+/// only know <c>k</c>, so that is what rkt-era images carry).
 /// </summary>
 public readonly partial record struct ResourceQuantity(decimal Value, string Text)
 {
-    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(m|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(m|k|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     /// <summary>Parses or throws naming the field.</summary>
@@ -19,11 +21,13 @@ public readonly partial record struct ResourceQuantity(decimal Value, string Tex
     {
         Match m = s is null ? Match.Empty : Pattern().Match(s);
         if (!m.Success) throw new ManifestException(field, $"\"{s}\" is not a resource quantity (e.g. 500m, 1G, 512Mi)");
-        decimal v = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        // decimal holds about 28 digits: a longer number overflows already here, not only when scaled
+        if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal v))
+            throw new ManifestException(field, $"\"{s}\" is too large");
         decimal mult = m.Groups[2].Value switch
         {
             "" => 1m, "m" => 0.001m,
-            "K" => 1e3m, "M" => 1e6m, "G" => 1e9m, "T" => 1e12m, "P" => 1e15m, "E" => 1e18m,
+            "k" or "K" => 1e3m, "M" => 1e6m, "G" => 1e9m, "T" => 1e12m, "P" => 1e15m, "E" => 1e18m,
             "Ki" => 1024m, "Mi" => 1024m * 1024, "Gi" => 1024m * 1024 * 1024, "Ti" => 1024m * 1024 * 1024 * 1024,
             "Pi" => 1024m * 1024 * 1024 * 1024 * 1024, "Ei" => 1024m * 1024 * 1024 * 1024 * 1024 * 1024,
             _ => throw new ManifestException(field, "unknown suffix"),
@@ -111,7 +115,9 @@ public sealed class Isolator
     public static Isolator Create(AcIdentifier name, JsonElement value, string field)
     {
         Validate(name.Value, value, field + ".value");
-        return new Isolator(name, value.GetRawText() is var raw ? Compact(raw) : "null");
+        // Re-writing unescapes strings, which fails for unpaired surrogate escapes (\ud800) in opaque values.
+        try { return new Isolator(name, Compact(value.GetRawText())); }
+        catch (InvalidOperationException e) { throw new ManifestException(field + ".value", "contains a string that is not valid Unicode (unpaired surrogate escape)", e); }
     }
 
     /// <summary>Builds from JSON text.</summary>

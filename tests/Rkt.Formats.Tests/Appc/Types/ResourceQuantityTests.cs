@@ -14,7 +14,8 @@ public sealed class ResourceQuantityTests
         { "0", 0m },
         { "0.5", 0.5m },
         { "1.5", 1.5m },
-        { "2K", 2000m },
+        { "2K", 2000m },           // the spec text's kilo
+        { "2k", 2000m },           // appc's Go code (Kubernetes quantities) only knows lowercase k
         { "1M", 1_000_000m },
         { "1G", 1_000_000_000m },
         { "4G", 4_000_000_000m },
