@@ -94,7 +94,7 @@ public sealed partial class PodService
             if (loc.State is not (RktPodState.Running or RktPodState.Preparing or RktPodState.Embryo)) return ToModel(loc);
             if (timeout is { } t && sw.Elapsed >= t)
                 throw new RktException(RktErrorKind.Busy, "WaitTimeout", $"pod {pod.ShortId} is still {loc.State} after {t.TotalSeconds:0.#} s", pod.Id);
-            ctx.CancellationToken.WaitHandle.WaitOne(20);
+            ctx.CancellationToken.WaitHandle.WaitOne(5);
             ctx.CancellationToken.ThrowIfCancellationRequested();
         }
     }

@@ -36,3 +36,46 @@ $null = New-RktBusyboxRootfs -Path $rootfs
 $aci = New-RktTestAci -Path (Join-Path $work 'busybox.aci') -Name 'example.com/busybox' -Version '1.36' `
     -RootfsPath $rootfs -Exec '/bin/sh', '-c', 'echo hello from busybox; id' -Compression gzip
 Write-Host "busybox image: $aci ($((Get-Item -LiteralPath $aci).Length) bytes)"
+
+# The tour (README.md shows the same commands). Everything lives in a data directory of its own.
+$data = Join-Path $work 'data'
+if (Test-Path $data) {
+    Get-RktPod -DataDirectory $data -ErrorAction SilentlyContinue | Where-Object State -eq Running | Stop-RktPod -Force -DataDirectory $data
+    Get-RktPod -DataDirectory $data -ErrorAction SilentlyContinue | Remove-RktPod -DataDirectory $data
+    Remove-Item -Recurse -Force $data
+}
+$PSDefaultParameterValues['*-Rkt*:DataDirectory'] = $data
+$shared = New-Item -ItemType Directory -Force -Path (Join-Path $work 'shared')
+
+Write-Host "`n> Get-ChildItem $work/*.aci | Import-RktImage"
+Get-ChildItem "$work/*.aci" | Import-RktImage | Out-Host
+
+Write-Host "> Get-RktImage | Sort-Object Size"
+Get-RktImage | Sort-Object Size | Out-Host
+
+Write-Host "> New-RktPod -Image example.com/busybox:1.36 -Volume @{...} -Exec ... | Start-RktPod -Detach -Wait -PassThru"
+$pod = New-RktPod -Image example.com/busybox:1.36 -Name demo `
+    -Volume @{ Name = 'shared'; Kind = 'host'; Source = $shared.FullName; Path = '/shared' } `
+    -Exec '/bin/sh', '-c', 'echo "hello from pod $(hostname)"; id; echo written-in-the-pod > /shared/note.txt' |
+    Start-RktPod -Detach -Wait -PassThru
+$pod | Format-List Id, Name, State, Apps, ExitCode, Started, Finished | Out-Host
+
+Write-Host "> Get-RktPodLog -Id demo"
+Get-RktPodLog -Id demo | Out-Host
+Write-Host "> Get-Content $shared/note.txt"
+Get-Content (Join-Path $shared 'note.txt') | Out-Host
+
+Write-Host "> Get-RktPod"
+Get-RktPod | Out-Host
+
+Write-Host "> Export-RktImage -Id <busybox> -Path $work/exported.aci -Force -PassThru; actool validate"
+$exported = Get-RktImage -Name example.com/busybox | Export-RktImage -Path (Join-Path $work 'exported.aci') -Force -PassThru
+& actool validate $exported.FullName
+Write-Host "actool validate: exit $LASTEXITCODE"
+
+Write-Host "> Get-RktPod | Remove-RktPod -WhatIf; Get-RktPod | Remove-RktPod"
+Get-RktPod | Remove-RktPod -WhatIf
+Get-RktPod | Remove-RktPod
+Write-Host "> Invoke-RktGarbageCollection -Scope Pod, Image -GracePeriod 0 -PassThru"
+Invoke-RktGarbageCollection -Scope Pod, Image -GracePeriod 0 -PassThru | Out-Host
+Write-Host "Demo done: images left: $(@(Get-RktImage).Count), pods left: $(@(Get-RktPod).Count)"
