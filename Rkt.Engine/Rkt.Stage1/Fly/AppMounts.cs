@@ -71,7 +71,7 @@ internal static class AppMounts
             if (!Directory.Exists(pod.SharedVolumesDir))
             {
                 Directory.CreateDirectory(pod.SharedVolumesDir);
-                File.SetUnixFileMode(pod.SharedVolumesDir, (UnixFileMode)Convert.ToInt32("755", 8));
+                File.SetUnixFileMode(pod.SharedVolumesDir, Modes.Dir0755);
             }
             if (Directory.Exists(v.Source))
             {
@@ -79,7 +79,7 @@ internal static class AppMounts
                 return;
             }
             Directory.CreateDirectory(v.Source);
-            var mode = (UnixFileMode)Convert.ToInt32(v.Mode, 8);
+            var mode = Modes.ParseOctal(v.Mode);
             File.SetUnixFileMode(v.Source, mode);
             LinuxSyscalls.Instance.Lchown(v.Source, (int)v.Uid, (int)v.Gid);
             Log.Step($"volume {v.VolumeName}: created {v.Source} mode={v.Mode} uid={v.Uid} gid={v.Gid}");
@@ -111,14 +111,14 @@ internal static class AppMounts
                 return host;
             }
             string parent = Path.GetDirectoryName(host)!;
-            Directory.CreateDirectory(parent, (UnixFileMode)Convert.ToInt32("755", 8));
+            Directory.CreateDirectory(parent, Modes.Dir0755);
             if (sourceIsDir)
             {
-                Directory.CreateDirectory(host, (UnixFileMode)Convert.ToInt32("755", 8));
+                Directory.CreateDirectory(host, Modes.Dir0755);
             }
             else
             {
-                using (new FileStream(host, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)Convert.ToInt32("644", 8) })) { }
+                using (new FileStream(host, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Modes.File0644 })) { }
             }
             Log.Step($"created mount target {inApp} ({(sourceIsDir ? "directory" : "file")}) at {host}");
             return host;
