@@ -442,47 +442,6 @@ public static unsafe partial class ProcessCalls
         return (st.st_uid, st.st_gid);
     }
 
-    // ---- mounts (stage1's own copy until the shared ISyscalls mount wrapper lands on this branch) ----
-
-    /// <summary>mount(2) flags used by stage1.</summary>
-    public const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_NOATIME = 1024,
-        MS_NODIRATIME = 2048, MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19,
-        MS_SHARED = 1 << 20, MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24;
-
-    /// <summary>mount(2). <paramref name="source"/>, <paramref name="fsType"/> and <paramref name="data"/> may be null.</summary>
-    public static void Mount(string? source, string target, string? fsType, ulong flags, string? data)
-    {
-        byte[]? s = source is null ? null : LinuxSyscalls.Utf8Z(source);
-        byte[] t = LinuxSyscalls.Utf8Z(target);
-        byte[]? f = fsType is null ? null : LinuxSyscalls.Utf8Z(fsType);
-        byte[]? d = data is null ? null : LinuxSyscalls.Utf8Z(data);
-        fixed (byte* ps = s)
-        fixed (byte* pt = t)
-        fixed (byte* pf = f)
-        fixed (byte* pd = d)
-        {
-            while (mount(ps, pt, pf, (ulong_t)flags, pd) != 0)
-            {
-                int e = errno;
-                if (e != EINTR_) throw new NativeCallException("mount", target, e);
-            }
-        }
-    }
-
-    /// <summary>lchown(2).</summary>
-    public static void Lchown(string path, uint uid, uint gid)
-    {
-        byte[] p = LinuxSyscalls.Utf8Z(path);
-        fixed (byte* pp = p)
-        {
-            while (lchown(pp, uid, gid) != 0)
-            {
-                int e = errno;
-                if (e != EINTR_) throw new NativeCallException("lchown", path, e);
-            }
-        }
-    }
-
     // ---- helpers ----
 
     private delegate int PathFn(byte* path);

@@ -87,7 +87,7 @@ internal static class AppInit
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(pod.EnvFile)!);
-            AtomicFile.Write(pod.EnvFile, AppEnvironment.ToFileText(env), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
+            AtomicFile.Write(pod.EnvFile, AppEnvironment.ToFileText(env), Modes.File0644, durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write " + pod.EnvFile, e); }
         Log.Step($"wrote environment ({env.Count} variables) to {pod.EnvFile}");
@@ -101,9 +101,9 @@ internal static class AppInit
                 if (!Directory.Exists(pod.LogsDir))
                 {
                     Directory.CreateDirectory(pod.LogsDir);
-                    File.SetUnixFileMode(pod.LogsDir, (UnixFileMode)Convert.ToInt32("750", 8));
+                    File.SetUnixFileMode(pod.LogsDir, Modes.Dir0750);
                 }
-                logFd = ProcessCalls.Open(pod.LogFile, ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC | ProcessCalls.O_NOCTTY, Convert.ToInt32("640", 8));
+                logFd = ProcessCalls.Open(pod.LogFile, ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC | ProcessCalls.O_NOCTTY, (int)Modes.File0640);
                 nullFd = ProcessCalls.Open("/dev/null", ProcessCalls.O_RDONLY | ProcessCalls.O_CLOEXEC);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or NativeCallException) { throw Stage1Error.From("open log " + pod.LogFile, e); }
@@ -117,8 +117,8 @@ internal static class AppInit
         int pgid = ProcessCalls.GetPgid(0);
         try
         {
-            AtomicFile.Write(pod.PidFile, pid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
-            if (pgid == ProcessCalls.GetParentPid()) AtomicFile.Write(pod.PgidFile, pgid.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: false);
+            AtomicFile.Write(pod.PidFile, pid.ToString(CultureInfo.InvariantCulture), Modes.File0644, durable: false);
+            if (pgid == ProcessCalls.GetParentPid()) AtomicFile.Write(pod.PgidFile, pgid.ToString(CultureInfo.InvariantCulture), Modes.File0644, durable: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write pid file", e); }
         Log.Step(pgid == ProcessCalls.GetParentPid() ? $"wrote pid {pid} and pgid {pgid}" : $"wrote pid {pid} (no pgid: the process group belongs to the caller's terminal)");

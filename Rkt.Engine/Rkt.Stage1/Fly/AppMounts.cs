@@ -28,14 +28,14 @@ internal static class AppMounts
         string rfs = pod.AppRootfs;
         Unshare(CLONE_NEWNS);
         Log.Step("unshare(CLONE_NEWNS): the app gets a private mount namespace");
-        DoMount(null, "/", null, MS_REC | MS_SLAVE, null);
+        DoMount(null, "/", null, MountFlags.Recursive | MountFlags.Slave, null);
 
         foreach (string api in new[] { "/dev", "/proc", "/sys" })
         {
             string target = EnsureTarget(rfs, api, sourceIsDir: true);
-            DoMount(api, target, null, MS_BIND | MS_REC, null);
+            DoMount(api, target, null, MountFlags.Bind | MountFlags.Recursive, null);
         }
-        DoMount("tmpfs", EnsureTarget(rfs, "/tmp", sourceIsDir: true), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+        DoMount("tmpfs", EnsureTarget(rfs, "/tmp", sourceIsDir: true), "tmpfs", MountFlags.NoSuid | MountFlags.NoDev, "mode=1777");
 
         foreach (VolumeMount v in volumes)
         {
@@ -43,7 +43,7 @@ internal static class AppMounts
             if (v.Kind == VolumeKind.Empty) CreateEmptyVolume(pod, v);
             bool isDir = Directory.Exists(source);
             string target = EnsureTarget(rfs, v.Target, isDir, "volume " + v.VolumeName);
-            DoMount(source, target, null, MS_BIND | (v.Recursive ? MS_REC : 0), null, $"volume {v.VolumeName}");
+            DoMount(source, target, null, MountFlags.Bind | (v.Recursive ? MountFlags.Recursive : MountFlags.None), null, $"volume {v.VolumeName}");
             if (v.ReadOnly) RemountReadOnly(target, v.Recursive);
         }
 
@@ -57,7 +57,7 @@ internal static class AppMounts
                     continue;
                 }
                 string target = EnsureTarget(rfs, etc, sourceIsDir: false);
-                DoMount(etc, target, null, MS_BIND, null);
+                DoMount(etc, target, null, MountFlags.Bind, null);
                 RemountReadOnly(target, recursive: false);
             }
         }
@@ -71,7 +71,7 @@ internal static class AppMounts
             if (!Directory.Exists(pod.SharedVolumesDir))
             {
                 Directory.CreateDirectory(pod.SharedVolumesDir);
-                File.SetUnixFileMode(pod.SharedVolumesDir, (UnixFileMode)Convert.ToInt32("755", 8));
+                File.SetUnixFileMode(pod.SharedVolumesDir, Modes.Dir0755);
             }
             if (Directory.Exists(v.Source))
             {
@@ -79,9 +79,9 @@ internal static class AppMounts
                 return;
             }
             Directory.CreateDirectory(v.Source);
-            var mode = (UnixFileMode)Convert.ToInt32(v.Mode, 8);
+            var mode = Modes.ParseOctal(v.Mode);
             File.SetUnixFileMode(v.Source, mode);
-            Lchown(v.Source, v.Uid, v.Gid);
+            LinuxSyscalls.Instance.Lchown(v.Source, (int)v.Uid, (int)v.Gid);
             Log.Step($"volume {v.VolumeName}: created {v.Source} mode={v.Mode} uid={v.Uid} gid={v.Gid}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -111,14 +111,14 @@ internal static class AppMounts
                 return host;
             }
             string parent = Path.GetDirectoryName(host)!;
-            Directory.CreateDirectory(parent, (UnixFileMode)Convert.ToInt32("755", 8));
+            Directory.CreateDirectory(parent, Modes.Dir0755);
             if (sourceIsDir)
             {
-                Directory.CreateDirectory(host, (UnixFileMode)Convert.ToInt32("755", 8));
+                Directory.CreateDirectory(host, Modes.Dir0755);
             }
             else
             {
-                using (new FileStream(host, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)Convert.ToInt32("644", 8) })) { }
+                using (new FileStream(host, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = Modes.File0644 })) { }
             }
             Log.Step($"created mount target {inApp} ({(sourceIsDir ? "directory" : "file")}) at {host}");
             return host;
@@ -141,14 +141,14 @@ internal static class AppMounts
         }
         if (mounts.Count == 0) throw new Stage1Error("remount " + target, "the bind mount is not in /proc/self/mountinfo");
         foreach (MountInfoEntry m in mounts)
-            DoMount(null, m.MountPoint, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MountInfo.PerMountFlags(m.Options), null);
+            DoMount(null, m.MountPoint, null, MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly | MountInfo.PerMountFlags(m.Options), null);
     }
 
-    private static void DoMount(string? source, string target, string? fsType, ulong flags, string? data, string? what = null)
+    private static void DoMount(string? source, string target, string? fsType, MountFlags flags, string? data, string? what = null)
     {
         string line = $"mount {source ?? "none"} -> {target}" + (fsType is null ? "" : $" type={fsType}") +
             $" flags={FormatFlags(flags)}" + (data is null ? "" : $" data={data}");
-        try { Mount(source, target, fsType, flags, data); }
+        try { LinuxSyscalls.Instance.Mount(source, target, fsType, flags, data); }
         catch (NativeCallException e)
         {
             throw new Stage1Error(what is null ? $"mount {source ?? "none"} on {target}" : $"{what}: mount {source} on {target}", LinuxSyscalls.StrError(e.Errno));
@@ -156,19 +156,21 @@ internal static class AppMounts
         Log.Step(line);
     }
 
-    internal static string FormatFlags(ulong flags)
+    /// <summary>Flags by their kernel names (MS_*), the way the -Verbose story shows them.</summary>
+    internal static string FormatFlags(MountFlags flags)
     {
         var names = new List<string>();
-        (ulong, string)[] known =
+        (MountFlags, string)[] known =
         [
-            (MS_RDONLY, "MS_RDONLY"), (MS_NOSUID, "MS_NOSUID"), (MS_NODEV, "MS_NODEV"), (MS_NOEXEC, "MS_NOEXEC"),
-            (MS_REMOUNT, "MS_REMOUNT"), (MS_NOATIME, "MS_NOATIME"), (MS_NODIRATIME, "MS_NODIRATIME"), (MS_BIND, "MS_BIND"),
-            (MS_REC, "MS_REC"), (MS_PRIVATE, "MS_PRIVATE"), (MS_SLAVE, "MS_SLAVE"), (MS_SHARED, "MS_SHARED"),
-            (MS_RELATIME, "MS_RELATIME"), (MS_STRICTATIME, "MS_STRICTATIME"),
+            (MountFlags.ReadOnly, "MS_RDONLY"), (MountFlags.NoSuid, "MS_NOSUID"), (MountFlags.NoDev, "MS_NODEV"),
+            (MountFlags.NoExec, "MS_NOEXEC"), (MountFlags.Remount, "MS_REMOUNT"), (MountFlags.NoAtime, "MS_NOATIME"),
+            (MountFlags.NoDirAtime, "MS_NODIRATIME"), (MountFlags.Bind, "MS_BIND"), (MountFlags.Recursive, "MS_REC"),
+            (MountFlags.Private, "MS_PRIVATE"), (MountFlags.Slave, "MS_SLAVE"), (MountFlags.Shared, "MS_SHARED"),
+            (MountFlags.RelAtime, "MS_RELATIME"), (MountFlags.StrictAtime, "MS_STRICTATIME"),
         ];
-        foreach ((ulong bit, string name) in known)
+        foreach ((MountFlags bit, string name) in known)
             if ((flags & bit) != 0) { names.Add(name); flags &= ~bit; }
-        if (flags != 0) names.Add("0x" + flags.ToString("x", CultureInfo.InvariantCulture));
+        if (flags != 0) names.Add("0x" + ((ulong)flags).ToString("x", CultureInfo.InvariantCulture));
         return names.Count == 0 ? "0" : string.Join('|', names);
     }
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+using Rkt.Engine.Native;
+
 namespace Rkt.Stage1.Fly;
 
 /// <summary>One line of /proc/self/mountinfo (proc(5)): mount point and per-mount options.</summary>
@@ -29,21 +31,21 @@ internal static class MountInfo
     }
 
     /// <summary>The per-mount flags (nosuid, nodev, noexec, atime) of an options field, as MS_* bits.</summary>
-    public static ulong PerMountFlags(string options)
+    public static MountFlags PerMountFlags(string options)
     {
-        ulong flags = 0;
+        MountFlags flags = MountFlags.None;
         foreach (string o in options.Split(','))
         {
             flags |= o switch
             {
-                "nosuid" => Engine.Native.Linux.ProcessCalls.MS_NOSUID,
-                "nodev" => Engine.Native.Linux.ProcessCalls.MS_NODEV,
-                "noexec" => Engine.Native.Linux.ProcessCalls.MS_NOEXEC,
-                "noatime" => Engine.Native.Linux.ProcessCalls.MS_NOATIME,
-                "nodiratime" => Engine.Native.Linux.ProcessCalls.MS_NODIRATIME,
-                "relatime" => Engine.Native.Linux.ProcessCalls.MS_RELATIME,
-                "strictatime" => Engine.Native.Linux.ProcessCalls.MS_STRICTATIME,
-                _ => 0UL,
+                "nosuid" => MountFlags.NoSuid,
+                "nodev" => MountFlags.NoDev,
+                "noexec" => MountFlags.NoExec,
+                "noatime" => MountFlags.NoAtime,
+                "nodiratime" => MountFlags.NoDirAtime,
+                "relatime" => MountFlags.RelAtime,
+                "strictatime" => MountFlags.StrictAtime,
+                _ => MountFlags.None,
             };
         }
         return flags;

@@ -75,7 +75,7 @@ internal static class RunCommand
         try
         {
             Directory.CreateDirectory(pod.StatusDir);
-            AtomicFile.Write(pod.StatusFile, code.ToString(CultureInfo.InvariantCulture), (UnixFileMode)Convert.ToInt32("644", 8), durable: true);
+            AtomicFile.Write(pod.StatusFile, code.ToString(CultureInfo.InvariantCulture), Modes.File0644, durable: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

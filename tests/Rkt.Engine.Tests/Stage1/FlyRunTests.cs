@@ -230,6 +230,22 @@ public sealed class FlyRunTests(Stage1Binary binary)
     }
 
     [Fact]
+    public void A_process_group_leader_re_execs_into_its_own_session_and_still_reports_the_status()
+    {
+        using TestPod pod = NewPod();
+        pod.Script("exit 5");
+        pod.Write();
+        using var p = pod.StartVia("/usr/bin/setsid", "run", "--debug", Uuid);
+        Stage1Result r = TestPod.Wait(p);
+        Assert.Equal(5, r.ExitCode);
+        Assert.Equal("5", pod.Status);
+        Assert.Contains("stage1: setsid: this process leads a process group; re-exec as a child to start a new session", r.Stderr);
+        // The pod's session is the re-exec'd child's, not the session stage1 was started in.
+        Assert.NotEqual(p.Id.ToString(), File.ReadAllText(Path.Combine(pod.Dir, "pgid")).Trim());
+        Assert.False(pod.LockHeld());
+    }
+
+    [Fact]
     public void Pod_lock_is_held_while_the_app_runs_and_released_when_it_exits()
     {
         using TestPod pod = NewPod();

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+using Rkt.Engine.Native;
 using Rkt.Stage1;
 using Rkt.Stage1.Cli;
 using Rkt.Stage1.Fly;
@@ -84,7 +85,7 @@ public sealed class Stage1UnitTests : IDisposable
         File.WriteAllText(Path.Combine(_root, "etc", "passwd"), "# comment\nroot:x:0:0::/root:/bin/sh\nweb:x:33:33::/var/www:/bin/false\n");
         File.WriteAllText(Path.Combine(_root, "etc", "group"), "root:x:0:\nweb:x:33:\nlog:x:4:web\n");
         Mkdir("/var/www");
-        Rkt.Engine.Native.Linux.ProcessCalls.Lchown(Path.Combine(_root, "var", "www"), 33, 4);
+        Rkt.Engine.Native.Linux.LinuxSyscalls.Instance.Lchown(Path.Combine(_root, "var", "www"), 33, 4);
 
         Credentials c = CredentialResolver.Resolve(_root, "web", "log", [33, 4, 7]);
         Assert.Equal((33u, 4u), (c.Uid, c.Gid));
@@ -128,9 +129,8 @@ public sealed class Stage1UnitTests : IDisposable
     public void Mountinfo_escapes_and_flag_names()
     {
         Assert.Equal("/mnt/my dir\\x", MountInfo.Unescape("/mnt/my\\040dir\\134x"));
-        Assert.Equal(Rkt.Engine.Native.Linux.ProcessCalls.MS_NOSUID | Rkt.Engine.Native.Linux.ProcessCalls.MS_NODEV | Rkt.Engine.Native.Linux.ProcessCalls.MS_RELATIME,
-            MountInfo.PerMountFlags("rw,nosuid,nodev,relatime"));
-        Assert.Equal("MS_RDONLY|MS_REMOUNT|MS_BIND", AppMounts.FormatFlags(Rkt.Engine.Native.Linux.ProcessCalls.MS_BIND | Rkt.Engine.Native.Linux.ProcessCalls.MS_REMOUNT | Rkt.Engine.Native.Linux.ProcessCalls.MS_RDONLY));
+        Assert.Equal(MountFlags.NoSuid | MountFlags.NoDev | MountFlags.RelAtime, MountInfo.PerMountFlags("rw,nosuid,nodev,relatime"));
+        Assert.Equal("MS_RDONLY|MS_REMOUNT|MS_BIND", AppMounts.FormatFlags(MountFlags.Bind | MountFlags.Remount | MountFlags.ReadOnly));
     }
 
     [Fact]

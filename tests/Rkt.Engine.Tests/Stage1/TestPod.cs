@@ -96,12 +96,19 @@ public sealed class TestPod : IDisposable
     }
 
     /// <summary>Starts an entrypoint with the pod lock held and passed as RKT_LOCK_FD (cwd = pod dir).</summary>
-    public Process Start(string entry, params string[] args)
+    public Process Start(string entry, params string[] args) => StartVia(null, entry, args);
+
+    /// <summary>
+    /// Like <see cref="Start"/>, optionally through <c>setsid(1)</c> first, which makes stage1 a session (and process
+    /// group) leader, the situation where its own setsid() fails and it must re-exec.
+    /// </summary>
+    public Process StartVia(string? setsid, string entry, params string[] args)
     {
-        var psi = new ProcessStartInfo("/bin/sh")
+        var psi = new ProcessStartInfo(setsid ?? "/bin/sh")
         {
             WorkingDirectory = Dir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         };
+        if (setsid is not null) psi.ArgumentList.Add("/bin/sh");
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("exec 9<. && flock -x 9 && RKT_LOCK_FD=9 exec \"$0\" \"$@\"");
         psi.ArgumentList.Add(Entry(entry));
@@ -197,5 +204,5 @@ public sealed class TestPod : IDisposable
 /// <summary>lchown for building fixtures (tests may call the Native layer; they do not P/Invoke themselves).</summary>
 internal static class ProcessCallsForTests
 {
-    public static void Chown(string path, uint uid, uint gid) => ProcessCalls.Lchown(path, uid, gid);
+    public static void Chown(string path, int uid, int gid) => LinuxSyscalls.Instance.Lchown(path, uid, gid);
 }
