@@ -72,7 +72,7 @@ public sealed partial class PodService
             if (l.State == RktPodState.ExitedGarbage)
             {
                 DateTime marked = MarkedTime(l.Path);
-                if (marked + options.GracePeriod > now)
+                if (DateTime.UtcNow - marked < options.GracePeriod)
                 {
                     ctx.Logger.Verbose($"pod {l.Id} is still within its grace period");
                     continue;

@@ -47,6 +47,7 @@ public sealed partial class PodService
                 args.Add(pod.Id.ToString());
                 ctx.Logger.Verbose($"stage1: exec {entry} {string.Join(' ', args)} (cwd {path}, RKT_LOCK_FD={(int)podLock.Handle.DangerousGetHandle()})");
                 child = Stage1Process.Start(entry, args, path, podLock.Handle, _sys);
+                podLock.HandOver();
             }
             catch
             {

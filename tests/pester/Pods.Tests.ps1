@@ -25,6 +25,7 @@ BeforeAll {
 
     function script:Invoke-TestPod {
         param([Parameter(ValueFromRemainingArguments)] $Rest)
+        $Rest = @($Rest | Where-Object { $null -ne $_ })
         $splat = @{}
         for ($i = 0; $i -lt $Rest.Count; $i += 2) { $splat[$Rest[$i].TrimStart('-').TrimEnd(':')] = $Rest[$i + 1] }
         New-RktPod -Image $script:Image.Id @splat | Start-RktPod -Detach -Wait -PassThru

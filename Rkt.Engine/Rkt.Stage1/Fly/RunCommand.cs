@@ -23,9 +23,21 @@ internal static class RunCommand
         RunOptions o = RunOptions.Parse(args, warn: true);
         Log.DebugEnabled = o.Debug;
         string podDir = Directory.GetCurrentDirectory();
+        if (!o.Attach)
+        {
+            // A detached pod outlives the shell that started it, so its stage1 must not write to that shell's
+            // terminal or pipe: its own lines (and errors) go to <pod>/stage1.log, which the engine reads back as
+            // the cmdlet's verbose story and as the tail of a Stage1Failed error.
+            int log = ProcessCalls.Open(Path.Combine(podDir, "stage1.log"),
+                ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC, Convert.ToInt32("640", 8));
+            ProcessCalls.Dup2(log, 1);
+            ProcessCalls.Dup2(log, 2);
+            ProcessCalls.Close(log);
+        }
         Log.Step($"run pod {o.Uuid} in {podDir} (fly: host network{(o.Net is null ? "" : $", --net={o.Net} ignored")}{(o.Hostname is null ? "" : $", --hostname={o.Hostname} ignored (no UTS namespace)")})");
 
         int lockFd = ReadLockFd();
+        CloseInheritedDescriptors(lockFd);
         FlyPod pod = FlyPod.Load(podDir);
 
         if (!o.Attach)
@@ -95,6 +107,20 @@ internal static class RunCommand
         {
             try { ProcessCalls.Kill(child, c.Signal == PosixSignal.SIGTERM ? ProcessCalls.SIGTERM : ProcessCalls.SIGHUP); }
             catch (NativeCallException) { /* the app is exiting anyway */ }
+        }
+    }
+
+    /// <summary>
+    /// Descriptors the starting process leaked (pwsh has pipes and /dev/urandom open without O_CLOEXEC) must not
+    /// reach the app: everything above stderr except the pod lock is marked close-on-exec.
+    /// </summary>
+    private static void CloseInheritedDescriptors(int lockFd)
+    {
+        foreach (string entry in Directory.GetFiles("/proc/self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out int fd) || fd <= 2 || fd == lockFd) continue;
+            try { ProcessCalls.SetCloseOnExec(fd, true); }
+            catch (NativeCallException) { /* the directory listing's own descriptor is gone already */ }
         }
     }
 

@@ -107,6 +107,16 @@ public sealed class FileLock : IDisposable
         finally { h.Dispose(); }
     }
 
+    /// <summary>
+    /// Hands the lock over to a child that inherited the descriptor (stage1's RKT_LOCK_FD): closes ours without
+    /// unlocking, so the lock lives on in the child's copy of the open file description. Idempotent.
+    /// </summary>
+    public void HandOver()
+    {
+        SafeFileHandle? h = Interlocked.Exchange(ref _handle, null);
+        h?.Dispose();
+    }
+
     /// <summary>Opens a lock file (created 0660 if missing, never through a symlink) or a directory.</summary>
     internal static SafeFileHandle OpenLockTarget(ISyscalls sys, string path)
     {
