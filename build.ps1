@@ -365,6 +365,12 @@ try {
         'Bench' { Invoke-Bench }
     }
 }
+catch {
+    # Test reports its own failures; this is Build, Demo and Bench (and bugs in this script).
+    Write-Host "error: $($_.Exception.Message)"
+    if ($_.FullyQualifiedErrorId -ne 'NativeCommandFailed') { Write-Host $_.InvocationInfo.PositionMessage }
+    $failed = 1
+}
 finally {
     Pop-Location
     $env:RKTPS_MODULE = $savedModule
