@@ -16,7 +16,13 @@
     TypesToProcess       = @('RktPS.types.ps1xml')
 
     # Explicit list, kept equal to the [Cmdlet] classes of Rkt.PowerShell.dll by tests/pester/Module.Tests.ps1.
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'Export-RktImage'
+        'Get-RktImage'
+        'Get-RktImageManifest'
+        'Import-RktImage'
+        'Remove-RktImage'
+    )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
