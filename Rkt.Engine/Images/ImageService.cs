@@ -217,24 +217,44 @@ public sealed class ImageService
         using var store = StoreLock(ctx);
         using (KeyLock(id, LockKind.Shared, ctx))
         {
+            FileStream src;
+            try { src = OpenBlob(id); }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new RktException(RktErrorKind.NotFound, "ImageNotFound", $"image {image} is no longer in the store", image.Id, e,
+                    recommendedAction: "Run Get-RktImage to list the images in the store.");
+            }
             try
             {
-                using (FileStream src = OpenBlob(id))
+                using (src)
                 using (var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
                 {
                     byte[] buf = new byte[1 << 20];
-                    long done = 0, total = src.Length;
+                    long done = 0, total = src.Length, lastReport = 0;
+                    var sw = System.Diagnostics.Stopwatch.StartNew();
                     int n;
                     while ((n = src.Read(buf, 0, buf.Length)) > 0)
                     {
                         ctx.CancellationToken.ThrowIfCancellationRequested();
                         dst.Write(buf, 0, n);
                         done += n;
-                        ctx.Progress?.Report(new RktProgress("Export image", image.DisplayName, "Copying", done, total));
+                        if (ctx.Progress is not null && sw.ElapsedMilliseconds - lastReport >= 200)
+                        {
+                            lastReport = sw.ElapsedMilliseconds;
+                            ctx.Progress.Report(new RktProgress("Export image", image.DisplayName, "Copying", done, total));
+                        }
                     }
                     dst.Flush(flushToDisk: true);
                 }
                 File.Move(temp, destination, overwrite: force);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                PendingBlob.TryDelete(temp);
+                if (!force && File.Exists(destination))
+                    throw new RktException(RktErrorKind.AlreadyExists, "DestinationExists", $"{destination} exists; use -Force to overwrite it", destination, e);
+                throw new RktException(e is DirectoryNotFoundException ? RktErrorKind.NotFound : RktErrorKind.PermissionDenied, "DestinationNotWritable",
+                    $"cannot write {destination}: {e.Message}", destination, e);
             }
             catch
             {

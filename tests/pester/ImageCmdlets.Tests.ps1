@@ -111,12 +111,18 @@ Describe 'Import-RktImage' -Tag Integration {
     It 'imports the same content under one id whatever the compression' {
         $data = Join-Path $TestDrive 'data-compress'
         $rootfs = New-SmallRootfs (Join-Path $TestDrive 'rootfs-same') 'same'
-        $ids = foreach ($c in 'none', 'gzip', 'bzip2', 'xz', 'zstd') {
-            $aci = New-RktTestAci -Path (Join-Path $TestDrive "same-$c.aci") -Name example.com/same -Version 1 -RootfsPath $rootfs -Compression $c
-            (Import-RktImage -LiteralPath $aci -DataDirectory $data).Id
+        # one tar, compressed by each tool (-k keeps the input, so every file holds the same tar)
+        $tar = New-RktTestAci -Path (Join-Path $TestDrive 'same.aci') -Name example.com/same -Version 1 -RootfsPath $rootfs
+        $files = @($tar)
+        foreach ($tool in @(@('gzip', '.gz'), @('bzip2', '.bz2'), @('xz', '.xz'), @('zstd', '.zst'))) {
+            & $tool[0] -q -k -f $tar
+            $LASTEXITCODE | Should -Be 0
+            $files += "$tar$($tool[1])"
         }
+        @($files | ForEach-Object { (Get-FileHash -LiteralPath $_).Hash } | Sort-Object -Unique).Count | Should -Be 5
+        $ids = foreach ($f in $files) { (Import-RktImage -LiteralPath $f -DataDirectory $data).Id }
         @($ids | Sort-Object -Unique).Count | Should -Be 1
-        $tarSum = (& sha512sum (Join-Path $TestDrive 'same-none.aci')).Split(' ')[0]
+        $tarSum = (& sha512sum $tar).Split(' ')[0]
         $ids[0] | Should -Be ('sha512-' + $tarSum.Substring(0, 64))
         @(Get-RktImage -DataDirectory $data).Count | Should -Be 1
     }
@@ -277,6 +283,11 @@ Describe 'Export-RktImage' -Tag Integration {
         (Get-FileHash -Algorithm SHA512 -LiteralPath $out).Hash.ToLowerInvariant().Substring(0, 64) | Should -Be $img.Id.Substring(7)
     }
 
+    It 'writes DestinationNotWritable for a directory that does not exist' {
+        { $img | Export-RktImage -Path (Join-Path $TestDrive 'no/such/dir.aci') -DataDirectory $data -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DestinationNotWritable,Rkt.PowerShell.Commands.ExportRktImageCommand'
+    }
+
     It 'changes nothing with -WhatIf' {
         $out = Join-Path $TestDrive 'whatif.aci'
         $img | Export-RktImage -Path $out -DataDirectory $data -WhatIf
@@ -326,6 +337,15 @@ Describe 'Remove-RktImage' -Tag Integration {
         Remove-RktImage -Name 'none.example/*' -DataDirectory $data -ErrorVariable err
         $err.Count | Should -Be 0
         @(Get-RktImage -DataDirectory $data).Count | Should -Be 2
+    }
+
+    It 'stops with StoreUnavailable when the index is unreadable' {
+        [IO.File]::WriteAllBytes((Join-Path $data 'cas/db/index.db'), [byte[]]::new(20000))
+        { Remove-RktImage -Name 'example.com/*' -DataDirectory $data } |
+            Should -Throw -ErrorId 'StoreUnavailable,Rkt.PowerShell.Commands.RemoveRktImageCommand'
+        { Get-RktImage -DataDirectory $data -ErrorAction Stop } |
+            Should -Throw -ErrorId 'StoreUnavailable,Rkt.PowerShell.Commands.GetRktImageCommand'
+        Test-Path (Get-BlobPath $data $x.Id) | Should -BeTrue
     }
 
     It 'refuses an image a prepared pod uses, unless -Force' {
