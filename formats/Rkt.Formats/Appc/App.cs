@@ -23,7 +23,11 @@ public sealed record Port(AcName Name, string Protocol, int PortNumber, int Coun
 /// </summary>
 public sealed record App
 {
-    /// <summary>argv; exec[0] must be absolute when present.</summary>
+    /// <summary>
+    /// argv. exec[0] may be absolute, relative (joined with the working directory) or a bare name searched in
+    /// PATH: appc 0.8.0 dropped the absolute-path rule (spec changelog) and actool 0.8.11 and rkt accept all three.
+    /// It must not be empty.
+    /// </summary>
     public IReadOnlyList<string> Exec { get; init; } = [];
     /// <summary>User name, numeric uid or <c>/path</c> (owner of that path). Required.</summary>
     public string User { get; init; } = "0";
@@ -43,17 +47,22 @@ public sealed record App
     /// <summary>Checks every rule of appc's app object; throws <see cref="ManifestException"/> naming the field.</summary>
     public App Validate(string path = "app")
     {
-        if (Exec.Count > 0 && !Exec[0].StartsWith('/')) throw new ManifestException($"{path}.exec[0]", "must be an absolute path");
-        for (int i = 0; i < Exec.Count; i++) if (Exec[i].Contains('\0')) throw new ManifestException($"{path}.exec[{i}]", "must not contain NUL");
+        if (Exec.Count > 0 && Exec[0].Length == 0) throw new ManifestException($"{path}.exec[0]", "must not be empty");
+        for (int i = 0; i < Exec.Count; i++) Rules.NoNul(Exec[i], $"{path}.exec[{i}]");
         if (string.IsNullOrEmpty(User)) throw new ManifestException($"{path}.user", "is required");
+        Rules.NoNul(User, $"{path}.user");
         if (string.IsNullOrEmpty(Group)) throw new ManifestException($"{path}.group", "is required");
-        if (WorkingDirectory.Length > 0 && !WorkingDirectory.StartsWith('/')) throw new ManifestException($"{path}.workingDirectory", "must be an absolute path");
+        Rules.NoNul(Group, $"{path}.group");
+        for (int i = 0; i < SupplementaryGids.Count; i++)
+            if (SupplementaryGids[i] < 0) throw new ManifestException($"{path}.supplementaryGIDs[{i}]", "must be a non-negative integer");
+        if (WorkingDirectory.Length > 0) Rules.AbsolutePath(WorkingDirectory, $"{path}.workingDirectory");
         var env = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < Environment.Count; i++)
         {
             string n = Environment[i].Name;
             if (n.Length == 0 || n.Contains('=') || n.Contains('\0')) throw new ManifestException($"{path}.environment[{i}].name", $"\"{n}\" is not a valid variable name (non-empty, no '=')");
             if (!env.Add(n)) throw new ManifestException($"{path}.environment[{i}].name", $"duplicate variable \"{n}\"");
+            Rules.NoNul(Environment[i].Value, $"{path}.environment[{i}].value");
         }
         var handlers = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < EventHandlers.Count; i++)
@@ -62,11 +71,12 @@ public sealed record App
             if (h.Name is not ("pre-start" or "post-stop")) throw new ManifestException($"{path}.eventHandlers[{i}].name", $"\"{h.Name}\" is not an event (pre-start, post-stop)");
             if (!handlers.Add(h.Name)) throw new ManifestException($"{path}.eventHandlers[{i}].name", $"only one \"{h.Name}\" handler is allowed");
             if (h.Exec.Count == 0) throw new ManifestException($"{path}.eventHandlers[{i}].exec", "must not be empty");
+            for (int j = 0; j < h.Exec.Count; j++) Rules.NoNul(h.Exec[j], $"{path}.eventHandlers[{i}].exec[{j}]");
         }
         var mps = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < MountPoints.Count; i++)
         {
-            if (!MountPoints[i].Path.StartsWith('/')) throw new ManifestException($"{path}.mountPoints[{i}].path", "must be an absolute path");
+            Rules.AbsolutePath(MountPoints[i].Path, $"{path}.mountPoints[{i}].path");
             if (!mps.Add(MountPoints[i].Name.Value)) throw new ManifestException($"{path}.mountPoints[{i}].name", $"duplicate mount point \"{MountPoints[i].Name}\"");
         }
         var ports = new HashSet<string>(StringComparer.Ordinal);
@@ -85,9 +95,13 @@ public sealed record App
     internal static void ValidateIsolators(IReadOnlyList<Isolator> isolators, string path)
     {
         bool retain = false, remove = false, seccomp = false;
+        var known = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < isolators.Count; i++)
         {
             string n = isolators[i].Name.Value;
+            // Stricter than appc 0.8.11, whose validator accepts repeats and whose lookup takes the last one:
+            // two limits of one kind are ambiguous, so each known isolator may appear once. Unknown ones are opaque.
+            if (Isolator.KnownNames.Contains(n) && !known.Add(n)) throw new ManifestException($"{path}[{i}]", $"only one \"{n}\" isolator is allowed");
             if (n == "os/linux/capabilities-retain-set") retain = true;
             if (n == "os/linux/capabilities-remove-set") remove = true;
             if (retain && remove) throw new ManifestException($"{path}[{i}]", "capabilities retain and remove sets cannot be combined");
@@ -115,7 +129,7 @@ public sealed record App
             MountPoints = o.Objects("mountPoints").Select(x => new MountPoint(AcName.Parse(x.Obj.Str("name", true), x.Path + ".name"),
                 x.Obj.Str("path", true)!, x.Obj.Bool("readOnly") ?? false)).ToList(),
             Ports = o.Objects("ports").Select(x => new Port(AcName.Parse(x.Obj.Str("name", true), x.Path + ".name"),
-                x.Obj.Str("protocol", true)!, (int)(x.Obj.Int("port", 0, 65535) ?? throw new ManifestException(x.Path + ".port", "is required")),
+                x.Obj.Str("protocol", true)!, (int)(x.Obj.Int("port", 1, 65535) ?? throw new ManifestException(x.Path + ".port", "is required")),
                 (int)(x.Obj.Int("count", 0, 65535) ?? 1), x.Obj.Bool("socketActivated") ?? false)).ToList(),
             Isolators = ReadIsolators(o),
             UserAnnotations = o.StringMap("userAnnotations"),
@@ -205,4 +219,21 @@ public sealed record App
 
     /// <summary>Value equality over every field (records compare lists by reference, so this compares the JSON form).</summary>
     public bool SameAs(App? other) => other is not null && JsonOut.Write(Write, false).AsSpan().SequenceEqual(JsonOut.Write(other.Write, false));
+}
+
+/// <summary>Checks shared by the manifest validators.</summary>
+internal static class Rules
+{
+    /// <summary>Absolute and free of NUL (which no path or argv entry can carry through the kernel).</summary>
+    public static void AbsolutePath(string value, string field)
+    {
+        if (!value.StartsWith('/')) throw new ManifestException(field, "must be an absolute path");
+        NoNul(value, field);
+    }
+
+    /// <summary>JSON can encode U+0000 (<c>\u0000</c>); argv, environment and paths cannot hold it.</summary>
+    public static void NoNul(string value, string field)
+    {
+        if (value.Contains('\0')) throw new ManifestException(field, "must not contain NUL");
+    }
 }

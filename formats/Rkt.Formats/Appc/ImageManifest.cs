@@ -66,7 +66,7 @@ public sealed record ImageManifest
     {
         if (Name.Value.Length == 0) throw new ManifestException("name", "is required");
         for (int i = 0; i < PathWhitelist.Count; i++)
-            if (!PathWhitelist[i].StartsWith('/')) throw new ManifestException($"pathWhitelist[{i}]", "must be an absolute path");
+            Rules.AbsolutePath(PathWhitelist[i], $"pathWhitelist[{i}]");
         App?.Validate();
         return this;
     }

@@ -27,8 +27,10 @@ public sealed record Volume(AcName Name, VolumeKind Kind, string? Source = null,
         if (Kind == VolumeKind.Host)
         {
             if (string.IsNullOrEmpty(Source)) throw new ManifestException($"{path}.source", "is required for a host volume");
-            if (!Source.StartsWith('/')) throw new ManifestException($"{path}.source", "must be an absolute path");
-            if (Mode is not null || Uid is not null || Gid is not null) throw new ManifestException(path, "mode, uid and gid are only for empty volumes");
+            Rules.AbsolutePath(Source, $"{path}.source");
+            if (Mode is not null) throw new ManifestException($"{path}.mode", "only allowed for empty volumes");
+            if (Uid is not null) throw new ManifestException($"{path}.uid", "only allowed for empty volumes");
+            if (Gid is not null) throw new ManifestException($"{path}.gid", "only allowed for empty volumes");
         }
         else
         {
@@ -141,7 +143,7 @@ public sealed record PodManifest
             if (!apps.Add(a.Name.Value)) throw new ManifestException($"apps[{i}].name", $"duplicate app name \"{a.Name}\"");
             a.App?.Validate($"apps[{i}].app");
             for (int j = 0; j < a.Mounts.Count; j++)
-                if (!a.Mounts[j].Path.StartsWith('/')) throw new ManifestException($"apps[{i}].mounts[{j}].path", "must be an absolute path");
+                Rules.AbsolutePath(a.Mounts[j].Path, $"apps[{i}].mounts[{j}].path");
         }
         var vols = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < Volumes.Count; i++)

@@ -26,7 +26,24 @@ internal readonly struct JsonObj
         if (!Element.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null)
             return required ? throw new ManifestException(Field(name), "is required") : null;
         if (v.ValueKind != JsonValueKind.String) throw new ManifestException(Field(name), "must be a string");
-        return v.GetString();
+        return Text(v, Field(name));
+    }
+
+    /// <summary>
+    /// The string value. The document is valid UTF-8 (checked on parse), but an escape such as <c>\ud800</c> is
+    /// still not a valid string, and <see cref="JsonElement.GetString"/> throws InvalidOperationException for it.
+    /// </summary>
+    public static string Text(JsonElement v, string field)
+    {
+        try { return v.GetString()!; }
+        catch (InvalidOperationException e) { throw new ManifestException(field, "is not a valid Unicode string (unpaired surrogate escape)", e); }
+    }
+
+    /// <summary>A property name, with the same guard as <see cref="Text"/>.</summary>
+    public static string Name(JsonProperty p, string parentField)
+    {
+        try { return p.Name; }
+        catch (InvalidOperationException e) { throw new ManifestException(parentField, "has a member name that is not a valid Unicode string", e); }
     }
 
     public bool? Bool(string name)
@@ -66,7 +83,7 @@ internal readonly struct JsonObj
         Array(name).Select(x => (new JsonObj(x.Element, x.Path), x.Path));
 
     public List<string> Strings(string name) =>
-        Array(name).Select(x => x.Element.ValueKind == JsonValueKind.String ? x.Element.GetString()! : throw new ManifestException(x.Path, "must be a string")).ToList();
+        Array(name).Select(x => x.Element.ValueKind == JsonValueKind.String ? Text(x.Element, x.Path) : throw new ManifestException(x.Path, "must be a string")).ToList();
 
     public List<NameValue> NameValues(string name) =>
         Objects(name).Select(x => new NameValue(AcIdentifier.Parse(x.Obj.Str("name", true), x.Path + ".name"), x.Obj.Str("value", true)!)).ToList();
@@ -77,12 +94,18 @@ internal readonly struct JsonObj
         if (!Element.TryGetProperty(name, out JsonElement v) || v.ValueKind == JsonValueKind.Null) return d;
         if (v.ValueKind != JsonValueKind.Object) throw new ManifestException(Field(name), "must be an object of strings");
         foreach (JsonProperty p in v.EnumerateObject())
-            d[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : throw new ManifestException($"{Field(name)}.{p.Name}", "must be a string");
+        {
+            string key = Name(p, Field(name));
+            d[key] = p.Value.ValueKind == JsonValueKind.String ? Text(p.Value, $"{Field(name)}.{key}") : throw new ManifestException($"{Field(name)}.{key}", "must be a string");
+        }
         return d;
     }
 
     public static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8, string what)
     {
+        // JsonDocument checks the structure but decodes string contents lazily; reject bad UTF-8 up front
+        // so that no later GetString can fail with InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span)) throw new ManifestException("", $"{what} is not valid UTF-8");
         try { return JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException e) { throw new ManifestException("", $"{what} is not valid JSON: {e.Message}", e); }
     }

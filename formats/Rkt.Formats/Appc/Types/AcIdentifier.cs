@@ -33,12 +33,20 @@ public readonly partial record struct AcIdentifier : IComparable<AcIdentifier>
     /// <summary>Validates without throwing.</summary>
     public static bool TryParse([NotNullWhen(true)] string? s, out AcIdentifier id)
     {
-        if (!string.IsNullOrEmpty(s) && s.Length <= 512 && Pattern().IsMatch(s)) { id = new AcIdentifier(s); return true; }
+        if (!string.IsNullOrEmpty(s) && s.Length <= MaxLength && Pattern().IsMatch(s)) { id = new AcIdentifier(s); return true; }
         id = default;
         return false;
     }
 
-    /// <summary>Makes a valid identifier from arbitrary text: lowercase, invalid runs become '_', separators trimmed (appc's sanitize rule).</summary>
+    /// <summary>Longest identifier accepted.</summary>
+    public const int MaxLength = 512;
+
+    /// <summary>
+    /// Makes a valid identifier from arbitrary text (appc's sanitize rule, then a little stricter so the result
+    /// always parses): lowercase, characters outside <c>[a-z0-9-._~/]</c> become '_', runs of separators collapse
+    /// to their first character, separators are trimmed from both ends and the result is cut to
+    /// <see cref="MaxLength"/>. Throws <see cref="ManifestException"/> when nothing usable is left.
+    /// </summary>
     public static AcIdentifier Sanitize(string s)
     {
         var sb = new StringBuilder(s.Length);
@@ -47,11 +55,14 @@ public readonly partial record struct AcIdentifier : IComparable<AcIdentifier>
             char c = (c0 is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '.' or '_' or '~' or '/') ? c0 : '_';
             sb.Append(c);
         }
-        string t = sb.ToString().Trim('-', '.', '_', '~', '/');
-        // collapse separator runs, which the pattern forbids
-        t = Regex.Replace(t, "[-._~/]{2,}", m => m.Value[0].ToString());
-        return Parse(t.Length == 0 ? "_" : t);
+        // collapse separator runs, which the pattern forbids, then trim edges (again after cutting to length)
+        string t = Regex.Replace(sb.ToString(), "[-._~/]{2,}", m => m.Value[0].ToString()).Trim(Separators);
+        if (t.Length > MaxLength) t = t[..MaxLength].TrimEnd(Separators);
+        if (t.Length == 0) throw new ManifestException("", $"\"{s}\" has no character usable in an AC identifier");
+        return Parse(t);
     }
+
+    private static readonly char[] Separators = ['-', '.', '_', '~', '/'];
 
     /// <summary>Ordinal comparison.</summary>
     public int CompareTo(AcIdentifier other) => string.CompareOrdinal(Value, other.Value);

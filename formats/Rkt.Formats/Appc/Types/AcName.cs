@@ -30,18 +30,25 @@ public readonly partial record struct AcName : IComparable<AcName>
     /// <summary>Validates without throwing.</summary>
     public static bool TryParse([NotNullWhen(true)] string? s, out AcName name)
     {
-        if (!string.IsNullOrEmpty(s) && s.Length <= 512 && Pattern().IsMatch(s)) { name = new AcName(s); return true; }
+        if (!string.IsNullOrEmpty(s) && s.Length <= MaxLength && Pattern().IsMatch(s)) { name = new AcName(s); return true; }
         name = default;
         return false;
     }
 
-    /// <summary>appc's sanitize rule: lowercase, invalid characters become '-', runs collapsed, dashes trimmed.</summary>
+    /// <summary>Longest name accepted.</summary>
+    public const int MaxLength = 512;
+
+    /// <summary>
+    /// appc's sanitize rule: lowercase, invalid characters become '-', runs collapsed, dashes trimmed, cut to
+    /// <see cref="MaxLength"/>. Text with nothing usable becomes <c>app</c>, so a default app name always exists.
+    /// </summary>
     public static AcName Sanitize(string s)
     {
         var sb = new StringBuilder(s.Length);
         foreach (char c in s.ToLowerInvariant())
             sb.Append(c is >= 'a' and <= 'z' or >= '0' and <= '9' ? c : '-');
         string t = Regex.Replace(sb.ToString(), "-{2,}", "-").Trim('-');
+        if (t.Length > MaxLength) t = t[..MaxLength].TrimEnd('-');
         return Parse(t.Length == 0 ? "app" : t);
     }
 

@@ -8,10 +8,12 @@ namespace Rkt.Formats.Appc.Types;
 /// <summary>
 /// A resource quantity as the appc isolators write it: an integer or decimal with an optional suffix
 /// <c>m</c> (milli), <c>K M G T P E</c> (powers of 1000) or <c>Ki Mi Gi Ti Pi Ei</c> (powers of 1024).
+/// Kilo is accepted as <c>K</c> (the spec text) and <c>k</c> (appc's Go code uses Kubernetes quantities, which
+/// only know <c>k</c>, so that is what rkt-era images carry).
 /// </summary>
 public readonly partial record struct ResourceQuantity(decimal Value, string Text)
 {
-    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(m|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(m|k|K|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     /// <summary>Parses or throws naming the field.</summary>
@@ -19,11 +21,13 @@ public readonly partial record struct ResourceQuantity(decimal Value, string Tex
     {
         Match m = s is null ? Match.Empty : Pattern().Match(s);
         if (!m.Success) throw new ManifestException(field, $"\"{s}\" is not a resource quantity (e.g. 500m, 1G, 512Mi)");
-        decimal v = decimal.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        // decimal holds about 28 digits: a longer number overflows already here, not only when scaled
+        if (!decimal.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal v))
+            throw new ManifestException(field, $"\"{s}\" is too large");
         decimal mult = m.Groups[2].Value switch
         {
             "" => 1m, "m" => 0.001m,
-            "K" => 1e3m, "M" => 1e6m, "G" => 1e9m, "T" => 1e12m, "P" => 1e15m, "E" => 1e18m,
+            "k" or "K" => 1e3m, "M" => 1e6m, "G" => 1e9m, "T" => 1e12m, "P" => 1e15m, "E" => 1e18m,
             "Ki" => 1024m, "Mi" => 1024m * 1024, "Gi" => 1024m * 1024 * 1024, "Ti" => 1024m * 1024 * 1024 * 1024,
             "Pi" => 1024m * 1024 * 1024 * 1024 * 1024, "Ei" => 1024m * 1024 * 1024 * 1024 * 1024 * 1024,
             _ => throw new ManifestException(field, "unknown suffix"),
@@ -74,8 +78,9 @@ public sealed class Isolator
         get
         {
             using JsonDocument d = JsonDocument.Parse(RawValue);
-            return d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("set", out JsonElement s)
-                ? s.EnumerateArray().Select(e => e.GetString() ?? "").ToArray() : [];
+            // Unknown isolators are not validated, so tolerate any shape: non-strings read as "".
+            return d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("set", out JsonElement s) && s.ValueKind == JsonValueKind.Array
+                ? s.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? Json.JsonObj.Text(e, "set") : "").ToArray() : [];
         }
     }
 
@@ -110,14 +115,19 @@ public sealed class Isolator
     public static Isolator Create(AcIdentifier name, JsonElement value, string field)
     {
         Validate(name.Value, value, field + ".value");
-        return new Isolator(name, value.GetRawText() is var raw ? Compact(raw) : "null");
+        // Re-writing unescapes strings, which fails for unpaired surrogate escapes (\ud800) in opaque values.
+        try { return new Isolator(name, Compact(value.GetRawText())); }
+        catch (InvalidOperationException e) { throw new ManifestException(field + ".value", "contains a string that is not valid Unicode (unpaired surrogate escape)", e); }
     }
 
     /// <summary>Builds from JSON text.</summary>
     public static Isolator Create(string name, string jsonValue, string field = "isolator")
     {
-        using JsonDocument d = JsonDocument.Parse(jsonValue);
-        return Create(AcIdentifier.Parse(name, field + ".name"), d.RootElement, field);
+        AcIdentifier id = AcIdentifier.Parse(name, field + ".name");
+        JsonDocument d;
+        try { d = JsonDocument.Parse(jsonValue); }
+        catch (JsonException e) { throw new ManifestException(field + ".value", $"is not valid JSON: {e.Message}", e); }
+        using (d) return Create(id, d.RootElement, field);
     }
 
     private static string Compact(string raw)
@@ -139,11 +149,12 @@ public sealed class Isolator
                 ResourceQuantity? req = null, lim = null;
                 foreach (JsonProperty p in v.EnumerateObject())
                 {
-                    if (p.Name is not ("request" or "limit" or "default")) throw new ManifestException($"{field}.{p.Name}", "unknown resource field (request, limit)");
-                    if (p.Name == "default") continue;
-                    if (p.Value.ValueKind != JsonValueKind.String) throw new ManifestException($"{field}.{p.Name}", "must be a quantity string");
-                    ResourceQuantity q = ResourceQuantity.Parse(p.Value.GetString(), $"{field}.{p.Name}");
-                    if (p.Name == "request") req = q; else lim = q;
+                    string key = Json.JsonObj.Name(p, field);
+                    if (key is not ("request" or "limit" or "default")) throw new ManifestException($"{field}.{key}", "unknown resource field (request, limit)");
+                    if (key == "default") continue;
+                    if (p.Value.ValueKind != JsonValueKind.String) throw new ManifestException($"{field}.{key}", "must be a quantity string");
+                    ResourceQuantity q = ResourceQuantity.Parse(Json.JsonObj.Text(p.Value, $"{field}.{key}"), $"{field}.{key}");
+                    if (key == "request") req = q; else lim = q;
                 }
                 if (req is null && lim is null) throw new ManifestException(field, "needs a request or a limit");
                 if (req is { } r && lim is { } l && r.Value > l.Value) throw new ManifestException(field, "request must not exceed limit");
@@ -164,7 +175,7 @@ public sealed class Isolator
                 RequireSet(v, field);
                 if (v.TryGetProperty("errno", out JsonElement e))
                 {
-                    string? s = e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                    string? s = e.ValueKind == JsonValueKind.String ? Json.JsonObj.Text(e, $"{field}.errno") : null;
                     if (s is null || s.Length < 2 || s[0] != 'E' || !s.All(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9'))
                         throw new ManifestException($"{field}.errno", $"\"{e}\" is not an errno name (e.g. EPERM)");
                 }
@@ -188,7 +199,7 @@ public sealed class Isolator
     {
         if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("set", out JsonElement s) || s.ValueKind != JsonValueKind.Array)
             throw new ManifestException(field, "must be an object with a \"set\" array");
-        string[] set = s.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : "").ToArray();
+        string[] set = s.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.String ? Json.JsonObj.Text(e, $"{field}.set[{i}]") : "").ToArray();
         if (set.Length == 0) throw new ManifestException($"{field}.set", "must not be empty");
         for (int i = 0; i < set.Length; i++) if (set[i].Length == 0) throw new ManifestException($"{field}.set[{i}]", "must be a non-empty string");
         return set;

@@ -8,7 +8,8 @@ public readonly record struct NameValue(AcIdentifier Name, string Value);
 
 /// <summary>
 /// An ordered list of unique-named labels (appc <c>labels</c>). The name <c>name</c> is reserved; <c>os</c> must
-/// be a known OS and <c>arch</c> a known architecture for it (appc's whitelist).
+/// be a known OS and <c>arch</c> a known architecture for it (appc's whitelist). Errors about os/arch name the
+/// offending entry's value (e.g. <c>labels[1].value</c>).
 /// </summary>
 public sealed class Labels : IReadOnlyList<NameValue>
 {
@@ -39,12 +40,15 @@ public sealed class Labels : IReadOnlyList<NameValue>
             if (!seen.Add(n)) throw new ManifestException($"{field}[{i}].name", $"duplicate label \"{n}\"");
         }
         Labels l = new(arr);
-        if (l.TryGet("os", out string? os))
+        int osAt = Array.FindIndex(arr, x => x.Name.Value == "os");
+        if (osAt >= 0)
         {
+            string os = arr[osAt].Value;
             if (!ValidOsArch.TryGetValue(os, out string[]? archs))
-                throw new ManifestException(field, $"bad os \"{os}\" (must be one of: {string.Join(", ", ValidOsArch.Keys.Order())})");
-            if (l.TryGet("arch", out string? arch) && !archs.Contains(arch))
-                throw new ManifestException(field, $"bad arch \"{arch}\" for {os} (must be one of: {string.Join(", ", archs)})");
+                throw new ManifestException($"{field}[{osAt}].value", $"bad os \"{os}\" (must be one of: {string.Join(", ", ValidOsArch.Keys.Order(StringComparer.Ordinal))})");
+            int archAt = Array.FindIndex(arr, x => x.Name.Value == "arch");
+            if (archAt >= 0 && !archs.Contains(arr[archAt].Value))
+                throw new ManifestException($"{field}[{archAt}].value", $"bad arch \"{arr[archAt].Value}\" for {os} (must be one of: {string.Join(", ", archs)})");
         }
         return l;
     }
