@@ -92,6 +92,15 @@ Describe 'Import-RktImage' -Tag Integration {
         @(Get-RktImage -DataDirectory $data).Count | Should -Be 1
     }
 
+    It 'writes ImageFileNotFound for a literal path that does not exist' {
+        $data = Join-Path $TestDrive 'data-missing'
+        $missing = Join-Path $dir 'missing.aci'
+        { Import-RktImage -Path $missing -DataDirectory $data -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageFileNotFound,Rkt.PowerShell.Commands.ImportRktImageCommand'
+        { Import-RktImage -LiteralPath $missing -DataDirectory $data -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageFileNotFound,Rkt.PowerShell.Commands.ImportRktImageCommand'
+    }
+
     It 'returns a typed RktImage' {
         $data = Join-Path $TestDrive 'data-typed'
         $img = Import-RktImage -LiteralPath $acis[1] -DataDirectory $data
