@@ -68,6 +68,8 @@ public sealed class ImageService
     {
         options ??= new ImportOptions();
         using var store = StoreLock(ctx);
+        // an index this version cannot use (newer schema, corrupt) fails the import before any byte is written
+        if (File.Exists(_cas.DbFile)) Index.Run(_ => { }, ctx.CancellationToken);
         PendingBlob pending;
         try { pending = Blobs.Ingest(source, length, item, ctx); }
         catch (IOException e) when (e is not Native.NativeCallException && IsStoreWriteFailure(e))
@@ -80,27 +82,48 @@ public sealed class ImageService
             ctx.Progress?.Report(new RktProgress("Import image", item, "Committing", length ?? 0, length));
             using (KeyLock(pending.Id, LockKind.Exclusive, ctx))
             {
-                try { Blobs.Commit(pending); }
-                catch (IOException e) when (IsStoreWriteFailure(e)) { throw StoreWriteError(e); }
+                bool newBlob = !File.Exists(_cas.Blob(pending.Id)), newManifest = !File.Exists(_cas.Manifest(pending.Id));
                 DateTime now = DateTime.UtcNow;
-                Index.Run(t =>
+                try
                 {
-                    AciInfoRow row = t.Images.FindById(pending.Id.Value) ?? new AciInfoRow
+                    try { Blobs.Commit(pending); }
+                    catch (IOException e) when (IsStoreWriteFailure(e)) { throw StoreWriteError(e); }
+                    Index.Run(t =>
                     {
-                        BlobKey = pending.Id.Value, ImportTime = now, LastUsed = now,
-                    };
-                    row.Name = pending.Manifest.Name.Value;
-                    row.Size = pending.Size;
-                    row.Latest |= options.Latest;
-                    t.Images.Upsert(row);
-                    if (options.SourceUrl is { } url)
-                        t.Remotes.Upsert(new RemoteRow { AciUrl = url, BlobKey = pending.Id.Value, DownloadTime = now });
-                }, ctx.CancellationToken);
+                        AciInfoRow row = t.Images.FindById(pending.Id.Value) ?? new AciInfoRow
+                        {
+                            BlobKey = pending.Id.Value, ImportTime = now, LastUsed = now,
+                        };
+                        row.Name = pending.Manifest.Name.Value;
+                        row.Size = pending.Size;
+                        row.Latest |= options.Latest;
+                        t.Images.Upsert(row);
+                        if (options.SourceUrl is { } url)
+                            t.Remotes.Upsert(new RemoteRow { AciUrl = url, BlobKey = pending.Id.Value, DownloadTime = now });
+                    }, ctx.CancellationToken);
+                }
+                catch (Exception) when (newBlob || newManifest)
+                {
+                    // the manifest or the row could not be written (full disk, newer schema...): take back the files this
+                    // import added, but only once the index confirms it has no row for them; when unsure, GC collects them later
+                    if (HasNoRow(pending.Id))
+                    {
+                        if (newBlob) PendingBlob.TryDelete(_cas.Blob(pending.Id));
+                        if (newManifest) PendingBlob.TryDelete(_cas.Manifest(pending.Id));
+                    }
+                    throw;
+                }
             }
             ctx.Logger.Verbose($"imported {pending.Manifest.DisplayName} as {pending.Id} ({pending.Size} bytes, {pending.Compression} compressed source)");
             ctx.Progress?.Report(new RktProgress("Import image", item, "Done", length ?? 0, length, IsFinished: true));
             return Get(pending.Id) ?? throw new RktException(RktErrorKind.Internal, "ImageNotFound", $"image {pending.Id} vanished right after import");
         }
+    }
+
+    private bool HasNoRow(ImageId id)
+    {
+        try { return Index.Run(t => t.Images.FindById(id.Value) is null); }
+        catch (Exception e) when (e is RktException or IOException) { return false; }
     }
 
     /// <summary>All images, ordered by import time.</summary>
@@ -165,7 +188,12 @@ public sealed class ImageService
     /// <summary>Opens the blob for reading and records the use (rkt bumps lastused on blob reads).</summary>
     public FileStream OpenBlob(ImageId id, bool markUsed = true)
     {
-        if (markUsed) MarkUsed(id);
+        if (markUsed)
+        {
+            // lastused only steers GC: a read-only store can still be read
+            try { MarkUsed(id); }
+            catch (RktException e) when (e.ErrorId is "StoreNotWritable" or "StoreFull") { }
+        }
         return Blobs.OpenRead(id);
     }
 
@@ -189,24 +217,44 @@ public sealed class ImageService
         using var store = StoreLock(ctx);
         using (KeyLock(id, LockKind.Shared, ctx))
         {
+            FileStream src;
+            try { src = OpenBlob(id); }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new RktException(RktErrorKind.NotFound, "ImageNotFound", $"image {image} is no longer in the store", image.Id, e,
+                    recommendedAction: "Run Get-RktImage to list the images in the store.");
+            }
             try
             {
-                using (FileStream src = OpenBlob(id))
+                using (src)
                 using (var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
                 {
                     byte[] buf = new byte[1 << 20];
-                    long done = 0, total = src.Length;
+                    long done = 0, total = src.Length, lastReport = 0;
+                    var sw = System.Diagnostics.Stopwatch.StartNew();
                     int n;
                     while ((n = src.Read(buf, 0, buf.Length)) > 0)
                     {
                         ctx.CancellationToken.ThrowIfCancellationRequested();
                         dst.Write(buf, 0, n);
                         done += n;
-                        ctx.Progress?.Report(new RktProgress("Export image", image.DisplayName, "Copying", done, total));
+                        if (ctx.Progress is not null && sw.ElapsedMilliseconds - lastReport >= 200)
+                        {
+                            lastReport = sw.ElapsedMilliseconds;
+                            ctx.Progress.Report(new RktProgress("Export image", image.DisplayName, "Copying", done, total));
+                        }
                     }
                     dst.Flush(flushToDisk: true);
                 }
                 File.Move(temp, destination, overwrite: force);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                PendingBlob.TryDelete(temp);
+                if (!force && File.Exists(destination))
+                    throw new RktException(RktErrorKind.AlreadyExists, "DestinationExists", $"{destination} exists; use -Force to overwrite it", destination, e);
+                throw new RktException(e is DirectoryNotFoundException ? RktErrorKind.NotFound : RktErrorKind.PermissionDenied, "DestinationNotWritable",
+                    $"cannot write {destination}: {e.Message}", destination, e);
             }
             catch
             {

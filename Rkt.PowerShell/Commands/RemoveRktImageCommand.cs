@@ -32,7 +32,10 @@ public sealed class RemoveRktImageCommand : ImageCmdlet
 
     private IEnumerable<RktImage> ResolveNames()
     {
-        IReadOnlyList<RktImage> all = Engine.Images.List();
+        IReadOnlyList<RktImage> all;
+        // the store cannot be read: nothing else in this invocation can work either
+        try { all = Engine.Images.List(); }
+        catch (Exception e) when (ErrorMapper.IsKnown(e)) { ThrowTerminatingError(ErrorMapper.ToErrorRecord(e, DataDirectory)); yield break; }
         foreach (string n in Name)
         {
             var pattern = new WildcardPattern(n, WildcardOptions.IgnoreCase);

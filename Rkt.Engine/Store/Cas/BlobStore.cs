@@ -2,6 +2,7 @@
 using System.Security.Cryptography;
 using Rkt.Engine.Errors;
 using Rkt.Engine.Native;
+using Rkt.Engine.Store.Locks;
 using Rkt.Formats.Aci;
 using Rkt.Formats.Appc;
 using Rkt.Formats.Appc.Types;
@@ -50,11 +51,21 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
 {
     private const int BufferSize = 1 << 20;
 
+    /// <summary>Prefix of the temp files an ingest writes in <c>cas/tmp</c>.</summary>
+    public const string IngestPrefix = "ingest-";
+
+    /// <summary>
+    /// How long an ingest temp file must have gone unwritten before an import treats it as left by a killed process
+    /// and deletes it (it must also not be locked: a live ingest holds an exclusive lock on its file).
+    /// </summary>
+    public static TimeSpan StaleTempAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Writes <paramref name="source"/> to a temp file while decompressing and hashing it.</summary>
     public PendingBlob Ingest(Stream source, long? sourceLength, string item, OperationContext ctx)
     {
         Directory.CreateDirectory(layout.Tmp);
-        string temp = Path.Combine(layout.Tmp, "ingest-" + Guid.NewGuid().ToString("N"));
+        foreach (string removed in SweepStaleTemps()) ctx.Logger.Debug($"removed {removed}, left behind by an import that did not finish");
+        string temp = Path.Combine(layout.Tmp, IngestPrefix + Guid.NewGuid().ToString("N"));
         try
         {
             using var counting = new CountingStream(source);
@@ -112,6 +123,32 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
             PendingBlob.TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Deletes ingest temp files older than <see cref="StaleTempAge"/> that no process holds locked (a killed import
+    /// leaves its file; the kernel drops its lock). An ingest keeps its file open with FileShare.None, which .NET
+    /// implements as flock(LOCK_EX), for as long as it writes and validates it; the age rule covers the short
+    /// unlocked gap between validation and the rename into the blob store. Returns the deleted paths.
+    /// </summary>
+    public IReadOnlyList<string> SweepStaleTemps()
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(layout.Tmp)) return removed;
+        DateTime cutoff = DateTime.UtcNow - StaleTempAge;
+        foreach (string f in Directory.EnumerateFiles(layout.Tmp, IngestPrefix + "*"))
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(f) > cutoff) continue;
+                using FileLock? held = FileLock.TryAcquire(sys, f, LockKind.Exclusive);
+                if (held is null) continue;
+                File.Delete(f);
+                removed.Add(f);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
     }
 
     /// <summary>What the decompressors throw on corrupt or truncated input.</summary>

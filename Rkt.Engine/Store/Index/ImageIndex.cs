@@ -57,36 +57,92 @@ public sealed class ImageIndex(CasLayout layout, ISyscalls sys)
         return mapper;
     }
 
-    /// <summary>Runs <paramref name="work"/> in one index transaction under the index lock.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in one index transaction under the index lock. On a read-only file system the
+    /// index is opened read-only, so listing a read-only store works and a write fails with StoreNotWritable.
+    /// A full disk is StoreFull. When the transaction fails, the first error is reported (LiteDB's rollback after a
+    /// failed write can throw a second, less telling one).
+    /// </summary>
     public T Run<T>(Func<IndexTransaction, T> work, CancellationToken cancellationToken = default)
     {
+        bool readOnly = false;
         try
         {
             Directory.CreateDirectory(layout.Db);
             using FileLock l = FileLock.Acquire(sys, layout.DbLock, LockKind.Exclusive, LockTimeout, cancellationToken);
-            using var db = new LiteDatabase(new ConnectionString { Filename = layout.DbFile, Connection = ConnectionType.Direct }, Mapper);
-            EnsureSchema(db);
-            db.BeginTrans();
+            LiteDatabase db;
+            try { db = Open(readOnly: false); }
+            catch (IOException e) when (Errno(e) == Erofs && File.Exists(layout.DbFile))
+            {
+                readOnly = true;
+                db = Open(readOnly: true);
+            }
+            bool committed = false;
             try
             {
-                T result = work(new IndexTransaction(db));
-                db.Commit();
+                EnsureSchema(db);
+                db.BeginTrans();
+                T result;
+                try
+                {
+                    result = work(new IndexTransaction(db));
+                    db.Commit();
+                    committed = true;
+                }
+                catch
+                {
+                    try { db.Rollback(); } catch (Exception) { /* keep the first error */ }
+                    throw;
+                }
                 return result;
             }
-            catch
+            finally
             {
-                db.Rollback();
-                throw;
+                // closing checkpoints the log into the data file; after a commit the data is safe in the log
+                // (the next open replays it), so a full disk here must not turn a done change into an error
+                try { db.Dispose(); }
+                catch (IOException) when (committed) { }
             }
         }
         catch (TimeoutException e)
         {
             throw new RktException(RktErrorKind.Busy, "StoreBusy", $"the image index at {layout.DbFile} is locked by another process: {e.Message}", layout.DbFile, e);
         }
+        catch (Exception e) when (readOnly && e is LiteException or NotSupportedException)
+        {
+            throw new RktException(RktErrorKind.PermissionDenied, "StoreNotWritable", $"the image index at {layout.DbFile} is on a read-only file system: {e.Message}", layout.DbFile, e);
+        }
         catch (LiteException e)
         {
             throw new RktException(RktErrorKind.Corrupt, "StoreUnavailable", $"the image index at {layout.DbFile} cannot be used: {e.Message}", layout.DbFile, e);
         }
+        catch (IOException e) when (Errno(e) == Enospc)
+        {
+            throw new RktException(RktErrorKind.Unavailable, "StoreFull", $"no space left for the image index at {layout.DbFile}: {e.Message}", layout.DbFile, e);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException || (e is IOException io && Errno(io) is Erofs or Eacces or Eperm))
+        {
+            throw new RktException(RktErrorKind.PermissionDenied, "StoreNotWritable", $"the image index at {layout.DbFile} cannot be written: {e.Message}", layout.DbFile, e);
+        }
+    }
+
+    private const int Eperm = 1, Eacces = 13, Enospc = 28, Erofs = 30;
+
+    /// <summary>The errno behind an IOException (.NET puts it in HResult on Unix; ours carry it explicitly).</summary>
+    private static int Errno(IOException e) => e is NativeCallException n ? n.Errno : e.HResult;
+
+    /// <summary>
+    /// Opens the index. Read-only means a copy in memory over non-writable streams: LiteDB's own read-only mode still
+    /// wants to create its log file, which a read-only file system refuses; any write attempt then fails loudly.
+    /// </summary>
+    private LiteDatabase Open(bool readOnly)
+    {
+        if (!readOnly)
+            return new(new ConnectionString { Filename = layout.DbFile, Connection = ConnectionType.Direct }, Mapper);
+        string log = Path.Combine(layout.Db, Path.GetFileNameWithoutExtension(layout.DbFile) + "-log" + Path.GetExtension(layout.DbFile));
+        var data = new MemoryStream(File.ReadAllBytes(layout.DbFile), writable: false);
+        var logStream = new MemoryStream(File.Exists(log) ? File.ReadAllBytes(log) : [], writable: false);
+        return new LiteDatabase(data, Mapper, logStream);
     }
 
     /// <summary>Runs an action in one index transaction.</summary>

@@ -41,6 +41,26 @@ public sealed class ImageExportRemoveTests : IDisposable
     }
 
     [Fact]
+    public void Export_into_a_missing_directory_is_DestinationNotWritable()
+    {
+        var img = _s.Import(TestAci.Simple("example.com/nodir"));
+        var e = Assert.Throws<RktException>(() => _s.Engine.Images.Export(img, Path.Combine(_s.Work, "no", "such", "dir.aci"), false, OperationContext.None));
+        Assert.Equal("DestinationNotWritable", e.ErrorId);
+        Assert.Equal(RktErrorKind.NotFound, e.Kind);
+    }
+
+    [Fact]
+    public void Export_of_an_image_removed_meanwhile_is_ImageNotFound_and_writes_nothing()
+    {
+        var img = _s.Import(TestAci.Simple("example.com/vanish"));
+        _s.Engine.Images.Remove(img, force: false, OperationContext.None);
+        string dest = Path.Combine(_s.Work, "vanished.aci");
+        var e = Assert.Throws<RktException>(() => _s.Engine.Images.Export(img, dest, false, OperationContext.None));
+        Assert.Equal("ImageNotFound", e.ErrorId);
+        Assert.Empty(Directory.GetFiles(_s.Work, "*vanished*"));
+    }
+
+    [Fact]
     public void Export_bumps_last_used()
     {
         var img = _s.Import(TestAci.Simple("example.com/used"));

@@ -55,6 +55,16 @@ public sealed class ImageImportTests : IDisposable
     }
 
     [Fact]
+    public void Concatenated_gzip_members_import_as_the_whole_tar()
+    {
+        byte[] tar = SampleTar();
+        var plain = _s.Import(tar, "whole.aci");
+        var multi = _s.Import([.. TestAci.Gzip(tar[..10240]), .. TestAci.Gzip(tar[10240..])], "multi.aci.gz");
+        Assert.Equal(plain.Id, multi.Id);
+        Assert.Single(_s.Engine.Images.List());
+    }
+
+    [Fact]
     public void Reimport_is_idempotent_one_row_same_id_import_time_unchanged()
     {
         byte[] tar = TestAci.Simple("example.com/again", "1");

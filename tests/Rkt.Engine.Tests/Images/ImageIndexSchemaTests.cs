@@ -56,7 +56,9 @@ public sealed class ImageIndexSchemaTests : IDisposable
         Assert.Equal("StoreUnavailable", e.ErrorId);
         Assert.Equal(RktErrorKind.Unavailable, e.Kind);
         Assert.Contains((ImageIndex.SchemaVersion + 1).ToString(), e.Message);
+        var before = _s.Snapshot();
         Assert.Equal("StoreUnavailable", Assert.Throws<RktException>(() => _s.Import(TestAci.Simple("example.com/other"), "o.aci")).ErrorId);
+        Assert.Equal(before, _s.Snapshot());
 
         WithRawDb(db =>
         {
