@@ -46,7 +46,7 @@ public sealed partial class PodService
                 if (options.Attach) args.Add("--attach");
                 args.Add(pod.Id.ToString());
                 ctx.Logger.Verbose($"stage1: exec {entry} {string.Join(' ', args)} (cwd {path}, RKT_LOCK_FD={(int)podLock.Handle.DangerousGetHandle()})");
-                child = Stage1Process.Start(entry, args, path, podLock.Handle, _sys);
+                child = Stage1Process.Start(entry, args, path, podLock.Handle, _sys, options.Attach ? null : Path.Combine(path, PodFiles.Stage1Log));
                 podLock.HandOver();
             }
             catch

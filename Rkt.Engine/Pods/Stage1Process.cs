@@ -17,12 +17,13 @@ internal static class Stage1Process
 {
     private static readonly Lock SpawnLock = new();
 
-    public static Process Start(string exe, IReadOnlyList<string> args, string cwd, SafeFileHandle? lockFd, ISyscalls sys)
+    public static Process Start(string exe, IReadOnlyList<string> args, string cwd, SafeFileHandle? lockFd, ISyscalls sys, string? stage1Log = null)
     {
         if (!File.Exists(exe))
             throw new RktException(RktErrorKind.NotFound, "Stage1EntrypointNotFound", $"stage1 entrypoint {exe} does not exist", exe);
         var psi = new ProcessStartInfo(exe) { WorkingDirectory = cwd, UseShellExecute = false };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        if (stage1Log is not null) psi.Environment["RKTPS_STAGE1_LOG"] = stage1Log;
         lock (SpawnLock)
         {
             if (lockFd is not null)

@@ -16,6 +16,8 @@ namespace Rkt.Stage1.Fly;
 internal static class RunCommand
 {
     private const string RespawnedVar = "RKTPS_STAGE1_SESSION";
+    /// <summary>Set by the engine: where a detached run writes stdout/stderr of stage1 itself.</summary>
+    public const string LogFileVar = "RKTPS_STAGE1_LOG";
     private static volatile int s_child;
 
     public static int Execute(IReadOnlyList<string> args)
@@ -23,12 +25,13 @@ internal static class RunCommand
         RunOptions o = RunOptions.Parse(args, warn: true);
         Log.DebugEnabled = o.Debug;
         string podDir = Directory.GetCurrentDirectory();
-        if (!o.Attach)
+        if (!o.Attach && Environment.GetEnvironmentVariable(LogFileVar) is { Length: > 0 } logFile)
         {
             // A detached pod outlives the shell that started it, so its stage1 must not write to that shell's
-            // terminal or pipe: its own lines (and errors) go to <pod>/stage1.log, which the engine reads back as
-            // the cmdlet's verbose story and as the tail of a Stage1Failed error.
-            int log = ProcessCalls.Open(Path.Combine(podDir, "stage1.log"),
+            // terminal or pipe: when the engine names a log file (it does for detached starts), stage1's own
+            // lines and errors go there; the engine reads it back as the cmdlet's verbose story and as the tail
+            // of a Stage1Failed error.
+            int log = ProcessCalls.Open(logFile,
                 ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC, Convert.ToInt32("640", 8));
             ProcessCalls.Dup2(log, 1);
             ProcessCalls.Dup2(log, 2);
@@ -139,7 +142,7 @@ internal static class RunCommand
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
             string k = (string)e.Key;
-            if (k is "RKT_LOCK_FD" or RespawnedVar) continue;
+            if (k is "RKT_LOCK_FD" or RespawnedVar or LogFileVar) continue;
             env.Add(k + "=" + (string?)e.Value);
         }
         return env;
