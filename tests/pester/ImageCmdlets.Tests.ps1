@@ -101,6 +101,17 @@ Describe 'Import-RktImage' -Tag Integration {
             Should -Throw -ErrorId 'ImageFileNotFound,Rkt.PowerShell.Commands.ImportRktImageCommand'
     }
 
+    It 'writes ImageFileUnreadable for a file that cannot be read, and leaves the store empty' {
+        $data = Join-Path $TestDrive 'data-unreadable'
+        # Root reads any mode, so use files the kernel refuses to read: /proc/self/mem at offset 0 (EIO) and a directory.
+        { Import-RktImage -LiteralPath '/proc/self/mem' -DataDirectory $data -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageFileUnreadable,Rkt.PowerShell.Commands.ImportRktImageCommand'
+        { Import-RktImage -LiteralPath $TestDrive -DataDirectory $data -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ImageFileUnreadable,Rkt.PowerShell.Commands.ImportRktImageCommand'
+        @(Get-RktImage -DataDirectory $data).Count | Should -Be 0
+        @(Get-ChildItem -Force (Join-Path $data 'cas/tmp') -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+
     It 'returns a typed RktImage' {
         $data = Join-Path $TestDrive 'data-typed'
         $img = Import-RktImage -LiteralPath $acis[1] -DataDirectory $data

@@ -68,7 +68,7 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
         string temp = Path.Combine(layout.Tmp, IngestPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            using var counting = new CountingStream(source);
+            using var counting = new CountingStream(source, item);
             Stream opened;
             AciCompression compression;
             // some decompressors (bzip2) decode their first block while opening, so a bad stream fails here already
@@ -221,8 +221,11 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
         }
     }
 
-    /// <summary>Counts bytes read from the (possibly compressed) source for progress.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
+    /// <summary>
+    /// Counts bytes read from the (possibly compressed) source for progress, and names a failing read of the
+    /// source (EIO, a vanished network file) as the source's fault rather than the store's.
+    /// </summary>
+    private sealed class CountingStream(Stream inner, string item) : Stream
     {
         public long BytesRead { get; private set; }
         public override bool CanRead => true;
@@ -231,8 +234,18 @@ public sealed class BlobStore(CasLayout layout, ISyscalls sys)
         public override long Length => inner.Length;
         public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
         public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) { int n = inner.Read(buffer, offset, count); BytesRead += n; return n; }
-        public override int Read(Span<byte> buffer) { int n = inner.Read(buffer); BytesRead += n; return n; }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            int n;
+            try { n = inner.Read(buffer); }
+            catch (IOException e) when (e is not NativeCallException)
+            {
+                throw new RktException(RktErrorKind.InvalidInput, "ImageFileUnreadable", $"{item}: cannot be read: {e.Message}", item, e);
+            }
+            BytesRead += n;
+            return n;
+        }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
