@@ -6,7 +6,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Enter-RktPod: runs a command (a shell by default) inside a running pod's app, in this terminal (rkt enter).</summary>
-[Cmdlet(VerbsCommon.Enter, "RktPod", DefaultParameterSetName = "Id")]
+[Cmdlet(VerbsCommon.Enter, "RktPod", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(void))]
 public sealed class EnterRktPodCommand : PodCmdlet
 {

@@ -5,7 +5,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Export-RktImage: writes an image's tar exactly as imported (rkt image export).</summary>
-[Cmdlet(VerbsData.Export, "RktImage", DefaultParameterSetName = "Id", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsData.Export, "RktImage", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportRktImageCommand : ImageCmdlet
 {

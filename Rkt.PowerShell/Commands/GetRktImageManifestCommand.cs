@@ -7,7 +7,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Get-RktImageManifest: an image's manifest (rkt image cat-manifest), as an object or JSON.</summary>
-[Cmdlet(VerbsCommon.Get, "RktImageManifest", DefaultParameterSetName = "Id")]
+[Cmdlet(VerbsCommon.Get, "RktImageManifest", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(ImageManifest), typeof(string))]
 public sealed class GetRktImageManifestCommand : ImageCmdlet
 {

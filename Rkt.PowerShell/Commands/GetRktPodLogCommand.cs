@@ -6,7 +6,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Get-RktPodLog: the captured stdout and stderr of a pod's apps, also after the pod exited.</summary>
-[Cmdlet(VerbsCommon.Get, "RktPodLog", DefaultParameterSetName = "Id")]
+[Cmdlet(VerbsCommon.Get, "RktPodLog", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(string))]
 public sealed class GetRktPodLogCommand : PodCmdlet
 {

@@ -66,7 +66,9 @@ public sealed class NewRktPodCommand : RktCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == "InputObject") _images.AddRange(InputObject.Select(i => i.Id));
+        if (ParameterSetName != "InputObject") return;
+        _images.AddRange(InputObject.Select(i => i.Id));
+        ItemDataDirectory ??= InputObject.FirstOrDefault()?.DataDirectory;
     }
 
     /// <inheritdoc />

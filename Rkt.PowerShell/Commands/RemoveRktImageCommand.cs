@@ -6,7 +6,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Remove-RktImage: deletes images from the store (rkt image rm), refusing ones that pods use unless -Force.</summary>
-[Cmdlet(VerbsCommon.Remove, "RktImage", DefaultParameterSetName = "Id", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "RktImage", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveRktImageCommand : ImageCmdlet
 {

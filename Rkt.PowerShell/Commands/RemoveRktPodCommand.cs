@@ -6,7 +6,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Remove-RktPod: deletes pods that are not running, with their mounts (rkt rm).</summary>
-[Cmdlet(VerbsCommon.Remove, "RktPod", DefaultParameterSetName = "Id", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "RktPod", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveRktPodCommand : PodCmdlet
 {

@@ -7,7 +7,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Start-RktPod: runs a prepared pod (rkt run-prepared). <c>New-RktPod … | Start-RktPod</c> is rkt run.</summary>
-[Cmdlet(VerbsLifecycle.Start, "RktPod", DefaultParameterSetName = "Id", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Start, "RktPod", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(RktPod))]
 public sealed class StartRktPodCommand : PodCmdlet
 {

@@ -6,7 +6,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Stop-RktPod: SIGTERM to the pod's apps through stage1, SIGKILL after -Timeout (rkt stop).</summary>
-[Cmdlet(VerbsLifecycle.Stop, "RktPod", DefaultParameterSetName = "Id", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Stop, "RktPod", DefaultParameterSetName = "InputObject", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(RktPod))]
 public sealed class StopRktPodCommand : PodCmdlet
 {

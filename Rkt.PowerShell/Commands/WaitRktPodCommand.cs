@@ -6,7 +6,7 @@ using Rkt.PowerShell.Infrastructure;
 namespace Rkt.PowerShell.Commands;
 
 /// <summary>Wait-RktPod: waits until pods have exited (rkt status --wait).</summary>
-[Cmdlet(VerbsLifecycle.Wait, "RktPod", DefaultParameterSetName = "Id")]
+[Cmdlet(VerbsLifecycle.Wait, "RktPod", DefaultParameterSetName = "InputObject")]
 [OutputType(typeof(RktPod))]
 public sealed class WaitRktPodCommand : PodCmdlet
 {

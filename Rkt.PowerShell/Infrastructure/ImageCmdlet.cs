@@ -25,7 +25,12 @@ public abstract class ImageCmdlet : RktCmdlet
     {
         if (ParameterSetName == "InputObject")
         {
-            foreach (RktImage i in InputObject) yield return i;
+            foreach (RktImage i in InputObject)
+            {
+                ItemDataDirectory = i.DataDirectory;
+                yield return i;
+            }
+            ItemDataDirectory = null;
             yield break;
         }
         foreach (string id in Id)

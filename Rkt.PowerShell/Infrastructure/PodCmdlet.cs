@@ -22,7 +22,12 @@ public abstract class PodCmdlet : RktCmdlet
     {
         if (ParameterSetName == "InputObject")
         {
-            foreach (RktPod p in InputObject) yield return p;
+            foreach (RktPod p in InputObject)
+            {
+                ItemDataDirectory = p.DataDirectory;
+                yield return p;
+            }
+            ItemDataDirectory = null;
             yield break;
         }
         foreach (string id in Id)

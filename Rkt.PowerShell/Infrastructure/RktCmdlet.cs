@@ -14,7 +14,7 @@ namespace Rkt.PowerShell.Infrastructure;
 public abstract class RktCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private RktEngine? _engine;
+    private readonly Dictionary<string, RktEngine> _engines = new(StringComparer.Ordinal);
 
     /// <summary>The data directory (rkt's --dir). Pin it with $PSDefaultParameterValues['*-Rkt*:DataDirectory'].</summary>
     [Parameter]
@@ -24,8 +24,23 @@ public abstract class RktCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
     protected CancellationToken StopToken => _stop.Token;
 
-    /// <summary>The engine for <see cref="DataDirectory"/>.</summary>
-    protected RktEngine Engine => _engine ??= RktEngine.Open(new RktPaths(ResolveOutputPath(DataDirectory)));
+    /// <summary>
+    /// The data directory of the piped object being processed, when it carries one. Objects remember their store,
+    /// so <c>Get-RktPod -DataDirectory X | Remove-RktPod</c> acts on X; an explicit <c>-DataDirectory</c> wins.
+    /// </summary>
+    protected string? ItemDataDirectory { get; set; }
+
+    /// <summary>The engine for the current store (explicit -DataDirectory, else the piped item's, else the default).</summary>
+    protected RktEngine Engine
+    {
+        get
+        {
+            string dir = MyInvocation.BoundParameters.ContainsKey(nameof(DataDirectory)) || ItemDataDirectory is null
+                ? ResolveOutputPath(DataDirectory) : ItemDataDirectory;
+            if (!_engines.TryGetValue(dir, out RktEngine? e)) _engines[dir] = e = RktEngine.Open(new RktPaths(dir));
+            return e;
+        }
+    }
 
     /// <summary>The progress activity id of this cmdlet.</summary>
     protected virtual int ProgressActivityId => 1;

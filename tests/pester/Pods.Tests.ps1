@@ -148,6 +148,62 @@ Describe 'Pods with stage1-fly' -Tag 'Integration', 'Privileged' {
         Get-MountsUnder (Join-Path $script:Data 'pods') | Where-Object { $_ -like "*$($pod.Id)*" } | Should -BeNullOrEmpty
     }
 
+    It 'runs attached by default and returns when the pod exits' {
+        $pod = New-RktPod -Image $script:Image.Id -Exec '/bin/sh', '-c', 'exit 5' | Start-RktPod -PassThru
+        $pod.State | Should -Be 'Exited'
+        $pod.Apps[0].ExitCode | Should -Be 5
+        Join-Path $pod.Path 'logs/busybox.log' | Should -Not -Exist   # attached output went to the terminal
+    }
+
+    It 'kills an app that ignores SIGTERM once -Timeout has passed' {
+        $pod = New-RktPod -Image $script:Image.Id -Exec '/bin/sh', '-c', "trap '' TERM; while true; do sleep 1; done" | Start-RktPod -Detach -PassThru
+        Start-Sleep -Milliseconds 300   # let the shell install its trap
+        $stopped = $pod | Stop-RktPod -Timeout 1 -PassThru
+        $stopped.State | Should -Be 'Exited'
+        $stopped.Apps[0].ExitCode | Should -Be 137
+    }
+
+    It 'selects the stage1 by path and by ID' {
+        $aci = Join-Path (Split-Path $env:RKTPS_MODULE) 'stage1/stage1-fly.aci'
+        $byPath = New-RktPod -Image $script:Image.Id -Stage1 $aci
+        $byId = New-RktPod -Image $script:Image.Id -Stage1 $byPath.Stage1ImageId.Substring(0, 20)
+        $byId.Stage1ImageId | Should -Be $byPath.Stage1ImageId
+        ($byId | Start-RktPod -Detach -Wait -PassThru).ExitCode | Should -Be 0
+        $byPath | Remove-RktPod
+    }
+
+    It 'falls back to copying, with a warning, when the data directory cannot hold overlay layers' {
+        # An overlay's merged view cannot be another overlay's upper layer: a data directory inside one fails the probe.
+        $base = Join-Path $TestDrive 'ovl'
+        foreach ($d in 'lower', 'upper', 'work', 'merged') { $null = New-Item -ItemType Directory -Force (Join-Path $base $d) }
+        & mount -t overlay overlay -o "lowerdir=$base/lower,upperdir=$base/upper,workdir=$base/work" "$base/merged"
+        try {
+            $data = Join-Path $base 'merged/data'
+            Import-RktImage -LiteralPath $script:Aci -DataDirectory $data | Out-Null
+            $pod = New-RktPod -Image $script:Image.Id -DataDirectory $data -WarningVariable warn -WarningAction SilentlyContinue
+            ($warn -join ' ') | Should -Match 'overlay is not available'
+            $pod.Overlay | Should -BeFalse
+            $done = $pod | Start-RktPod -Detach -Wait -PassThru -DataDirectory $data
+            $done.ExitCode | Should -Be 0
+            $done | Remove-RktPod -DataDirectory $data
+        }
+        finally {
+            & umount -l "$base/merged"
+        }
+    }
+
+    It 'acts on the data directory a piped object came from' {
+        $saved = $PSDefaultParameterValues['*-Rkt*:DataDirectory']
+        $PSDefaultParameterValues.Remove('*-Rkt*:DataDirectory')
+        try {
+            $pod = Get-RktImage -Id $script:Image.Id -DataDirectory $saved | New-RktPod
+            $pod.DataDirectory | Should -Be $saved
+            $pod | Remove-RktPod
+            Get-RktPod -Id $pod.Id -DataDirectory $saved -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+        finally { $PSDefaultParameterValues['*-Rkt*:DataDirectory'] = $saved }
+    }
+
     It 'leaves state alone with -WhatIf' {
         $pod = New-RktPod -Image $script:Image.Id
         $pod | Remove-RktPod -WhatIf

@@ -129,7 +129,7 @@ public sealed class FileLock : IDisposable
             catch { created.Dispose(); throw; }
             return created;
         }
-        catch (NativeCallException e) when (e.Errno == Errno.EEXIST)
+        catch (NativeCallException e) when (e.Errno == Errno.EEXIST || (e.Errno == Errno.EROFS && File.Exists(path)))
         {
             return OpenExisting(sys, path);
         }
@@ -141,7 +141,7 @@ public sealed class FileLock : IDisposable
         {
             return sys.Open(path, OpenFlags.ReadWrite | OpenFlags.NoFollow, 0);
         }
-        catch (NativeCallException e) when (e.Errno == Errno.EACCES)
+        catch (NativeCallException e) when (e.Errno is Errno.EACCES or Errno.EROFS)
         {
             return sys.Open(path, OpenFlags.ReadOnly | OpenFlags.NoFollow, 0); // flock needs no write access
         }
