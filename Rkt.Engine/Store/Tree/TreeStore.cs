@@ -76,6 +76,7 @@ public sealed class TreeStore
         string name = flat[0].Manifest.DisplayName;
         Directory.CreateDirectory(_cas.TreeLocks);
         using FileLock l = AcquireTreeLock(treeId, LockKind.Exclusive, ctx);
+        _images.MarkUsed(flat.Select(f => f.Id)); // rkt bumped lastused on every blob read; a cached tree is a use too
         if (!options.Rebuild && File.Exists(Path.Combine(dir, RenderedFile)))
         {
             if (options.SkipVerify)
@@ -161,7 +162,6 @@ public sealed class TreeStore
                     throw new RktException(RktErrorKind.NotFound, "ImageNotFound", $"image {id} (needed to render {name}) is not in the store", id.Value);
             }
             ctx.Logger.Verbose($"rendering {name} with {flat.Count - 1} dependencies into {dir}");
-            _images.MarkUsed(flat[0].Id);
             IReadOnlyList<HashSet<string>> plan = RenderPlan.Compute(flat, i => _images.OpenBlob(flat[i].Id, markUsed: false), ctx.CancellationToken);
             var extractor = new RootfsExtractor(_sys);
             bool root = _sys.EffectiveUserId == 0;
