@@ -23,6 +23,7 @@ public sealed class RktEngine
         var blobs = new BlobStore(Cas, sys);
         Images = new ImageService(paths, Cas, blobs, new ImageIndex(Cas, sys), sys);
         Trees = new TreeStore(Cas, Images, sys);
+        Images.Trees = Trees;
         Pods = new PodService(paths, Images, Trees, sys);
     }
 
@@ -47,5 +48,5 @@ public sealed class RktEngine
 
     /// <summary>rkt image gc: unreferenced trees, then images unused for longer than <paramref name="grace"/>.</summary>
     public IReadOnlyList<Model.RktImage> CollectImages(TimeSpan grace, OperationContext ctx) =>
-        new Gc.ImageCollector(Paths, Images, Trees, Pods.Store, Syscalls).Collect(grace, ctx);
+        new Gc.ImageCollector(Paths, Images, Trees, Syscalls).Collect(grace, ctx);
 }

@@ -10,4 +10,7 @@ public sealed record RktPaths(string DataDirectory)
     public string Cas => Path.Combine(DataDirectory, "cas");
     public string Pods => Path.Combine(DataDirectory, "pods");
     public string Locks => Path.Combine(DataDirectory, "locks");
+
+    /// <summary>Shared while pods are prepared (render → pod written), exclusive while trees are collected.</summary>
+    public string PrepareLock => Path.Combine(Locks, "prepareLock");
 }

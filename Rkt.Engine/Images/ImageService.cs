@@ -198,9 +198,14 @@ public sealed class ImageService
     }
 
     /// <summary>Sets lastused to now (also done on pod start: rkt did not, see Appendix A3).</summary>
-    public void MarkUsed(ImageId id) => Index.Run(t =>
+    public void MarkUsed(ImageId id) => MarkUsed([id]);
+
+    /// <summary>Sets lastused of several images to now in one index transaction.</summary>
+    public void MarkUsed(IEnumerable<ImageId> ids) => Index.Run(t =>
     {
-        if (t.Images.FindById(id.Value) is { } row) { row.LastUsed = DateTime.UtcNow; t.Images.Update(row); }
+        DateTime now = DateTime.UtcNow;
+        foreach (ImageId id in ids.Distinct())
+            if (t.Images.FindById(id.Value) is { } row) { row.LastUsed = now; t.Images.Update(row); }
     });
 
     /// <summary>
@@ -266,16 +271,32 @@ public sealed class ImageService
         return new FileInfo(destination);
     }
 
+    /// <summary>The tree store, attached by the engine after both exist (they refer to each other).</summary>
+    internal Store.Tree.TreeStore? Trees { get; set; }
+
+    /// <summary>What pods use, with tree references resolved through the index's tree rows.</summary>
+    internal ImageUsage Usage() =>
+        new(_paths, Index.Run(t => t.Trees.FindAll().ToDictionary(r => r.TreeId, r => (IReadOnlyList<string>)r.ImageKeys, StringComparer.Ordinal)));
+
     /// <summary>
-    /// Removes an image: refuses one that a live pod uses unless <paramref name="force"/>; deletes the index rows
-    /// first, then the files (leftovers are reported for GC, never an index row pointing at nothing).
+    /// Removes an image: refuses one that a live pod uses (directly or through one of its trees) unless
+    /// <paramref name="force"/>; deletes the index rows first, then the files (leftovers are reported for GC,
+    /// never an index row pointing at nothing); then removes every tree that contains the image, except trees a
+    /// pod references (rkt left all trees behind, Appendix A4).
     /// </summary>
     public IReadOnlyList<string> Remove(RktImage image, bool force, OperationContext ctx)
+    {
+        IReadOnlyList<string> left = RemoveImage(image, force, ctx);
+        RemoveTreesOf(ImageId.Parse(image.Id), ctx);
+        return left;
+    }
+
+    private IReadOnlyList<string> RemoveImage(RktImage image, bool force, OperationContext ctx)
     {
         ImageId id = ImageId.Parse(image.Id);
         if (!force)
         {
-            IReadOnlyList<string> pods = new ImageUsage(_paths).PodsUsing(id.Value);
+            IReadOnlyList<string> pods = Usage().PodsUsing(id.Value);
             if (pods.Count > 0)
                 throw new RktException(RktErrorKind.InvalidState, "ImageInUse",
                     $"image {image} is used by pod(s) {string.Join(", ", pods.Select(p => p[..Math.Min(8, p.Length)]))}", image.Id,
@@ -293,6 +314,32 @@ public sealed class ImageService
             foreach (string l in left) ctx.Logger.Warning($"image {image} removed but {l} could not be deleted; garbage collection will retry");
             ctx.Logger.Verbose($"removed image {image}");
             return left;
+        }
+    }
+
+    /// <summary>
+    /// Removes the trees whose flattened list contains <paramref name="id"/> (they can never be rendered again
+    /// without it) and that no pod references. Takes the prepare lock exclusively, without waiting: while pods are
+    /// being prepared the trees are left for image garbage collection.
+    /// </summary>
+    private void RemoveTreesOf(ImageId id, OperationContext ctx)
+    {
+        if (Trees is not { } trees) return;
+        var rows = trees.All().Where(r => r.BlobKey == id.Value || r.ImageKeys.Contains(id.Value)).ToList();
+        if (rows.Count == 0) return;
+        Directory.CreateDirectory(_paths.Locks);
+        using FileLock? prepare = FileLock.TryAcquire(_sys, _paths.PrepareLock, LockKind.Exclusive);
+        if (prepare is null)
+        {
+            ctx.Logger.Warning($"pods are being prepared; {rows.Count} tree(s) of image {id.ShortId} are left for Invoke-RktGarbageCollection -Scope Image");
+            return;
+        }
+        IReadOnlySet<string> inUse = new ImageUsage(_paths).TreesInUse();
+        foreach (var row in rows)
+        {
+            if (inUse.Contains(row.TreeId)) { ctx.Logger.Verbose($"keeping tree {row.TreeId}: a pod uses it"); continue; }
+            ctx.Logger.Verbose($"removing tree {row.TreeId}");
+            trees.Remove(row.TreeId, ctx);
         }
     }
 

@@ -63,6 +63,9 @@ public readonly record struct FileStatus(
 
     /// <summary>Minor number of <see cref="RawDevice"/>.</summary>
     public uint DeviceMinor => DeviceNumber.Minor(RawDevice);
+
+    /// <summary>st_blocks: 512-byte units allocated on disk (what <c>du</c> counts; 0 when unknown).</summary>
+    public long Blocks { get; init; }
 }
 
 /// <summary>glibc's 64-bit <c>dev_t</c> encoding (makedev/major/minor).</summary>

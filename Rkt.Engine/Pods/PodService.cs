@@ -67,8 +67,10 @@ public sealed partial class PodService
         // The shared prepare lock spans render → pod written, so tree collection cannot take a tree in between.
         using (FileLock.Acquire(_sys, PrepareLockPath, LockKind.Shared, TimeSpan.FromMinutes(10), ctx.CancellationToken))
         {
-            RenderedTree s1Tree = _trees.Render(ImageId.Parse(stage1.Id), ctx);
-            var appTrees = appImages.Select(i => _trees.Render(ImageId.Parse(i.Id), ctx)).ToList();
+            // --insecure-options=ondisk: use cached trees without checking their hash.
+            var render = new TreeRenderOptions { SkipVerify = options.InsecureOptions.HasFlag(RktInsecureOption.OnDisk) };
+            RenderedTree s1Tree = _trees.Render(ImageId.Parse(stage1.Id), render, ctx);
+            var appTrees = appImages.Select(i => _trees.Render(ImageId.Parse(i.Id), render, ctx)).ToList();
             PodManifest manifest = BuildManifest(options, appImages, appTrees);
             CheckApps(manifest, appTrees);
 

@@ -480,7 +480,10 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
         Device: st.st_dev, Inode: st.st_ino, Mode: (ushort)st.st_mode, LinkCount: st.st_nlink,
         UserId: st.st_uid, GroupId: st.st_gid, RawDevice: st.st_rdev, Size: st.st_size,
         AccessTime: (long)st.st_atim.tv_sec * NanosecondsPerSecond + (long)st.st_atim.tv_nsec,
-        ModificationTime: (long)st.st_mtim.tv_sec * NanosecondsPerSecond + (long)st.st_mtim.tv_nsec);
+        ModificationTime: (long)st.st_mtim.tv_sec * NanosecondsPerSecond + (long)st.st_mtim.tv_nsec)
+    {
+        Blocks = (long)st.st_blocks,
+    };
 
     private static timespec ToTimespec(long? nanoseconds)
     {

@@ -35,32 +35,33 @@ public sealed class DependencyResolver(ImageService images)
         for (int i = 0; i < list.Count; i++)
         {
             FlatImage cur = list[i];
-            int insert = i + 1;
+            // Each dependency goes right after its parent, so later-declared ones end up first (rkt's order).
+            // Elements after i were all inserted by earlier elements, so their Parent (< i) never shifts.
             foreach (Dependency dep in cur.Manifest.Dependencies)
             {
                 ImageId id = Resolve(dep, cur);
-                var chain = Chain(list, i).Append(id).ToList();
-                if (Chain(list, i).Contains(id))
+                List<ImageId> ancestors = Chain(list, i).ToList();
+                if (ancestors.Contains(id))
                     throw new RktException(RktErrorKind.InvalidInput, "DependencyCycle",
-                        $"dependency cycle: {string.Join(" -> ", chain.Select(c => Describe(c)))}", top.Value);
+                        $"dependency cycle: {DescribeChain(ancestors.Append(id))}", top.Value);
                 if (cur.Level + 1 > MaxDepth)
                     throw new RktException(RktErrorKind.InvalidInput, "DependencyTooDeep",
-                        $"dependency chain deeper than {MaxDepth}: {string.Join(" -> ", chain.Select(c => Describe(c)))}", top.Value);
-                list.Insert(insert, new FlatImage(id, images.GetManifest(id), cur.Level + 1, i));
+                        $"dependency chain deeper than {MaxDepth}: {DescribeChain(ancestors.Append(id))}", top.Value);
+                list.Insert(i + 1, new FlatImage(id, images.GetManifest(id), cur.Level + 1, i));
                 if (list.Count > MaxImages)
-                    throw new RktException(RktErrorKind.InvalidInput, "DependencyTooDeep", $"image {top} expands to more than {MaxImages} images", top.Value);
+                    throw new RktException(RktErrorKind.InvalidInput, "DependencyGraphTooLarge",
+                        $"image {Describe(top)} expands to more than {MaxImages} images (a shared dependency counts once per path); reached via {DescribeChain(ancestors.Append(id))}", top.Value);
             }
-            // fix parent indices shifted by the inserts
-            if (cur.Manifest.Dependencies.Count > 0)
-                for (int k = insert + cur.Manifest.Dependencies.Count; k < list.Count; k++)
-                    if (list[k].Parent >= insert) list[k] = list[k] with { Parent = list[k].Parent + cur.Manifest.Dependencies.Count };
         }
         return list;
     }
 
+    private string DescribeChain(IEnumerable<ImageId> chain) => string.Join(" -> ", chain.Select(Describe));
+
     private string Describe(ImageId id)
     {
-        try { return $"{images.GetManifest(id).DisplayName} ({id.ShortId})"; } catch (IOException) { return id.ShortId; }
+        try { return $"{images.GetManifest(id).DisplayName} ({id.ShortId})"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return id.ShortId; }
     }
 
     private static IEnumerable<ImageId> Chain(List<FlatImage> list, int i)
@@ -74,28 +75,38 @@ public sealed class DependencyResolver(ImageService images)
     {
         string labels = string.Join(",", dep.Labels.Select(l => $"{l.Name}={l.Value}"));
         string what = dep.ImageName.Value + (labels.Length > 0 ? "," + labels : "");
+        string by = parent.Manifest.DisplayName;
+        var wantLabels = dep.Labels.ToDictionary();
         if (dep.ImageId is { } hash)
         {
             if (!hash.TryGetImageId(out ImageId want))
-                throw new RktException(RktErrorKind.InvalidInput, "InvalidDependency", $"{parent.Manifest.DisplayName}: dependency {what} has imageID \"{hash}\", which is not a usable image ID", hash.Value);
-            RktImage img;
+                throw new RktException(RktErrorKind.InvalidInput, "InvalidDependency", $"{by}: dependency {what} has imageID \"{hash}\", which is not a usable image ID", hash.Value);
+            RktImage? img = null;
             try { img = images.ResolveId(want.Value); }
-            catch (RktException e) when (e.Kind == RktErrorKind.NotFound)
+            catch (RktException e) when (e.Kind == RktErrorKind.NotFound) { }
+            if (img is null)
             {
-                throw new RktException(RktErrorKind.NotFound, "DependencyNotFound", $"{parent.Manifest.DisplayName} depends on {what} ({want.ShortId}), which is not in the store", what, e,
-                    "Import the dependency with Import-RktImage first.");
+                // The pinned ID is absent. If the name resolves to another image, say which: the two IDs differ.
+                RktImage? other = images.FindBest(dep.ImageName, wantLabels);
+                if (other is not null)
+                    throw new RktException(RktErrorKind.InvalidInput, "DependencyMismatch",
+                        $"{by} depends on {what} with imageID {want.Value}, but the store's {other.DisplayName} is {other.Id}", want.Value,
+                        recommendedAction: $"Import the image with ID {want.ShortId}, or rebuild {by} against {other.ShortId}.");
+                throw new RktException(RktErrorKind.NotFound, "DependencyNotFound",
+                    $"{by} depends on {what} (imageID {want.ShortId}), which is not in the store", what,
+                    recommendedAction: "Import the dependency with Import-RktImage first.");
             }
             if (img.Name != dep.ImageName.Value)
                 throw new RktException(RktErrorKind.InvalidInput, "DependencyMismatch",
-                    $"{parent.Manifest.DisplayName}: dependency {dep.ImageName} has imageID {want.ShortId}, but that image is {img.DisplayName}", want.Value);
-            if (!img.Manifest.Labels.Satisfies(dep.Labels.ToDictionary()))
+                    $"{by} depends on {what} with imageID {want.Value}, but image {img.Id} is named {img.DisplayName}", want.Value);
+            if (!img.Manifest.Labels.Satisfies(wantLabels))
                 throw new RktException(RktErrorKind.InvalidInput, "DependencyMismatch",
-                    $"{parent.Manifest.DisplayName}: dependency {what} has imageID {want.ShortId}, whose labels differ", want.Value);
+                    $"{by} depends on {what} with imageID {want.Value}, but image {img.Id} has labels {string.Join(",", img.Labels.Select(kv => $"{kv.Key}={kv.Value}"))}", want.Value);
             return ImageId.Parse(img.Id);
         }
-        RktImage? best = images.FindBest(dep.ImageName, dep.Labels.ToDictionary());
+        RktImage? best = images.FindBest(dep.ImageName, wantLabels);
         return best is null
-            ? throw new RktException(RktErrorKind.NotFound, "DependencyNotFound", $"{parent.Manifest.DisplayName} depends on {what}, which is not in the store", what,
+            ? throw new RktException(RktErrorKind.NotFound, "DependencyNotFound", $"{by} depends on {what}, which is not in the store", what,
                 recommendedAction: "Import the dependency with Import-RktImage first.")
             : ImageId.Parse(best.Id);
     }

@@ -24,6 +24,15 @@ public sealed class ExtractOptions
     public bool NoOverwrite { get; init; }
 
     /// <summary>
+    /// With <see cref="NoOverwrite"/>: a directory entry whose path already exists as a real directory is not
+    /// skipped but gives that directory its mode, owner and times. For the tree renderer, whose filter only lets
+    /// through paths no upper image laid down, so an existing directory there is an implicit parent created 0755
+    /// for an upper image's file, and the first explicit entry for the path is the one that should describe it
+    /// (appc: the first copy of a path wins).
+    /// </summary>
+    public bool AdoptExistingDirectories { get; init; }
+
+    /// <summary>
     /// When set (e.g. <c>rootfs</c>), only entries equal to or below this directory are extracted, with the
     /// prefix removed (the prefix directory itself maps to the destination). Others are skipped with
     /// <see cref="SkipReason.OutsidePrefix"/>. Hard-link targets must lie below it too.
@@ -78,4 +87,13 @@ public sealed record ExtractResult
     public long Bytes { get; init; }
     /// <summary>Entries not extracted, in archive order.</summary>
     public IReadOnlyList<SkippedEntry> Skipped { get; init; } = [];
+
+    /// <summary>
+    /// Directories whose metadata this run applied, with the times it set, so a caller that extracts several
+    /// archives into one tree can restore directory times after later archives added entries.
+    /// </summary>
+    public IReadOnlyList<DirectoryTimes> DirectoryTimes { get; init; } = [];
 }
+
+/// <summary>A directory (path relative to the destination) and the access and modification times (ns) it was given.</summary>
+public readonly record struct DirectoryTimes(string Path, long AccessTime, long ModificationTime);

@@ -10,7 +10,8 @@ namespace Rkt.Engine.Store.Tree;
 /// path wins; an image's own pathWhitelist filters its non-directories; the whitelist of its top-most true
 /// ancestor that has one filters everything (rkt could pick a sibling's whitelist here, Appendix A5: we walk
 /// the real ancestor chain); a path below something an earlier image laid down as a non-directory is skipped;
-/// only the top image's manifest is used.
+/// only the top image's manifest is used. A directory entry that passes is applied even where an upper image's
+/// file already made the directory implicitly (<see cref="ExtractOptions.AdoptExistingDirectories"/>).
 /// </summary>
 public static class RenderPlan
 {
@@ -35,11 +36,13 @@ public static class RenderPlan
                 if (e.EntryType is TarEntryType.GlobalExtendedAttributes) continue;
                 string? name = AciReader.CleanName(e.Name);
                 if (name is null) continue; // rejected at import; never extracted
-                if (name == "rootfs") { take.Add(name); continue; }
-                if (!name.StartsWith("rootfs/", StringComparison.Ordinal)) continue;
+                bool isRootfs = name == "rootfs";
+                if (!isRootfs && !name.StartsWith("rootfs/", StringComparison.Ordinal)) continue;
                 bool isDir = e.EntryType == TarEntryType.Directory;
-                if (!isDir && own is not null && !own.Contains(name)) continue;
-                if (upper is not null && !upper.Contains(name)) continue;
+                // rootfs itself is in no whitelist; like every path, its first copy (the top image's) wins
+                // (rkt left the last image's rootfs metadata on disk).
+                if (!isRootfs && !isDir && own is not null && !own.Contains(name)) continue;
+                if (!isRootfs && upper is not null && !upper.Contains(name)) continue;
                 if (all.ContainsKey(name)) continue;
                 if (HasNonDirAncestor(name, all)) continue;
                 all[name] = e.EntryType;
@@ -55,6 +58,7 @@ public static class RenderPlan
 
     private static bool HasNonDirAncestor(string name, Dictionary<string, TarEntryType> all)
     {
+        if (name.Length <= "rootfs/".Length) return false; // rootfs itself
         for (int i = name.IndexOf('/', "rootfs/".Length); i > 0; i = name.IndexOf('/', i + 1))
             if (all.TryGetValue(name[..i], out TarEntryType t) && t != TarEntryType.Directory) return true;
         return false;

@@ -171,7 +171,7 @@ public sealed class RootfsExtractor
             return new ExtractResult
             {
                 Files = _files, Directories = _dirs, Symlinks = _symlinks, HardLinks = _hardlinks,
-                SpecialFiles = _special, Bytes = _bytes, Skipped = _skipped,
+                SpecialFiles = _special, Bytes = _bytes, Skipped = _skipped, DirectoryTimes = _stamped,
             };
         }
 
@@ -326,6 +326,11 @@ public sealed class RootfsExtractor
             if (!_sys.TryLstat(full, out FileStatus st)) return new Target(false);
             if (isDirectory && st.Kind == FileKind.Directory)
             {
+                if (_options.NoOverwrite && _options.AdoptExistingDirectories)
+                {
+                    _verified.Add(rel);
+                    return new Target(true);
+                }
                 if (_options.NoOverwrite)
                 {
                     _verified.Add(rel);
@@ -412,6 +417,8 @@ public sealed class RootfsExtractor
             _verified.RemoveWhere(p => p.StartsWith(below, StringComparison.Ordinal));
         }
 
+        private readonly List<DirectoryTimes> _stamped = [];
+
         private void ApplyDirectoryMetadata()
         {
             foreach (PendingDirectory d in _pending)
@@ -425,6 +432,7 @@ public sealed class RootfsExtractor
                 if (_options.PreserveOwnership) _sys.Lchown(full, d.Uid, d.Gid);
                 _sys.Chmod(full, d.Mode);
                 _sys.SetTimes(full, d.AccessTime, d.ModificationTime);
+                _stamped.Add(new DirectoryTimes(d.Rel, d.AccessTime, d.ModificationTime));
             }
         }
 
