@@ -52,7 +52,8 @@ function Median(\$xs) { \$s = @(\$xs | Sort-Object); if (\$s.Count % 2) { \$s[[i
 Get-RktPod | Remove-RktPod
 [pscustomobject]@{ run = (Median \$run); start = (Median \$start); failed = \$bad } | ConvertTo-Json -Compress
 PS
-RKT=$($PWSH -NoProfile -File rktps-bench.ps1 | tail -1)
+# `dotnet pwsh` is a local tool: it resolves only inside the repository (.config/dotnet-tools.json).
+RKT=$(cd "$HERE" && $PWSH -NoProfile -File "$WORK/rktps-bench.ps1" | tail -1)
 
 hyperfine --style basic -N --ignore-failure --runs "$RUNS" --warmup 5 --export-json peers.json \
   -n chroot "chroot bb/rootfs /bin/true" \

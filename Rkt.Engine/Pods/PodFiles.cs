@@ -15,6 +15,9 @@ public static class PodFiles
     public const string Stage1Log = "stage1.log";
 
     public static string AppInfo(string pod, string app) => Path.Combine(pod, "appsinfo", app);
+
+    /// <summary><c>appsinfo/&lt;app&gt;/pid</c>: the app's pid while it runs (written by stage1-fly; removed when it exits).</summary>
+    public static string AppPid(string pod, string app) => Path.Combine(AppInfo(pod, app), Pid);
     public static string Stage1Rootfs(string pod) => Path.Combine(pod, "stage1", "rootfs");
     public static string AppDir(string pod, string app) => Path.Combine(Stage1Rootfs(pod), "opt", "stage2", app);
     public static string AppRootfs(string pod, string app) => Path.Combine(AppDir(pod, app), "rootfs");

@@ -137,11 +137,24 @@ public sealed partial class PodService
             throw new RktException(RktErrorKind.NotFound, "AppNotFound", $"pod {pod.ShortId} has no app {appName}", appName);
         ImageManifest s1 = ImageManifest.Parse(File.ReadAllBytes(Path.Combine(loc.Path, "stage1", "manifest")));
         string enter = Stage1Entrypoints.From(s1).Enter ?? throw new RktException(RktErrorKind.InvalidInput, "Stage1Unsupported", "the stage1 has no enter entrypoint", pod.Id);
-        var args = new List<string> { $"--pid={current.Pid}", $"--appname={appName}", "--" };
+        int pid = AppPid(loc.Path, appName, current)
+            ?? throw new RktException(RktErrorKind.InvalidState, "AppNotRunning", $"app {appName} of pod {pod.ShortId} is not running", appName);
+        var args = new List<string> { $"--pid={pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}", $"--appname={appName}", "--" };
         args.AddRange(command.Count > 0 ? command : ["/bin/sh"]);
         using Process p = Stage1Process.Start(Stage1Entrypoints.Resolve(loc.Path, enter), args, loc.Path, null, _sys);
         WaitForExit(p, ctx.CancellationToken);
         return p.ExitCode;
+    }
+
+    /// <summary>
+    /// The pid <c>enter</c> joins for <paramref name="app"/>: <c>appsinfo/&lt;app&gt;/pid</c> (stage1-fly writes one per
+    /// running app), else, for a pod of one app, the pod's <c>pid</c> (rkt's file, all a stage1 must write).
+    /// </summary>
+    private static int? AppPid(string podPath, string app, RktPod current)
+    {
+        string file = PodFiles.AppPid(podPath, app);
+        if (File.Exists(file)) return int.TryParse(SafeRead(file), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int p) ? p : null;
+        return current.Apps.Count == 1 ? current.Pid : null;
     }
 
     private int RunEntrypoint(string pod, string entry, IReadOnlyList<string> args, OperationContext ctx)

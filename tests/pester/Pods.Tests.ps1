@@ -213,6 +213,86 @@ Describe 'Pods with stage1-fly' -Tag 'Integration', 'Privileged' {
     }
 }
 
+Describe 'Pods of several apps' -Tag 'Integration', 'Privileged' {
+    BeforeAll {
+        function script:Wait-SharedFile([object] $Pod, [string[]] $Name) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            while (@($Name | Where-Object { -not (Test-Path (Join-Path $Pod.Path "sharedVolumes/shared/$_")) }).Count -gt 0) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "timed out waiting for $($Name -join ', ') in pod $($Pod.Id)" }
+                Start-Sleep -Milliseconds 20
+            }
+        }
+        $script:Shared = @{ Name = 'shared'; Kind = 'empty'; Path = '/shared' }
+    }
+
+    It 'runs two apps sharing an empty volume, with an exit code each and the first failure as the pod''s' {
+        $pod = New-RktPod -Volume $script:Shared -App @(
+            @{ Image = $script:Image.Id; Name = 'a'; Exec = '/bin/sh', '-c', 'echo from-a > /shared/msg; echo a done' }
+            @{ Image = $script:Image.Id; Name = 'b'; Exec = '/bin/sh', '-c', 'i=0; while [ ! -s /shared/msg ]; do i=$((i+1)); [ $i -gt 600 ] && exit 99; sleep 0.05; done; cat /shared/msg; exit 3' }
+        ) | Start-RktPod -Detach -Wait -PassThru
+        $pod.State | Should -Be 'Exited'
+        $pod.Apps.Name | Should -Be 'a', 'b'
+        $pod.Apps[0].ExitCode | Should -Be 0
+        $pod.Apps[1].ExitCode | Should -Be 3
+        $pod.ExitCode | Should -Be 3
+        $pod | Get-RktPodLog -App b | Should -Be 'from-a'
+        $pod | Get-RktPodLog -App a | Should -Be 'a done'
+        Join-Path $pod.Path 'logs/a.log' | Should -Exist
+        Join-Path $pod.Path 'logs/b.log' | Should -Exist
+    }
+
+    It 'takes the pod exit code from the first failing app in pod order, 0 when all succeed' {
+        $pod = New-RktPod -App @(
+            @{ Image = $script:Image.Id; Name = 'first'; Exec = '/bin/sh', '-c', 'sleep 0.3; exit 5' }
+            @{ Image = $script:Image.Id; Name = 'second'; Exec = '/bin/sh', '-c', 'exit 4' }
+        ) | Start-RktPod -Detach -Wait -PassThru
+        $pod.Apps.ExitCode | Should -Be 5, 4
+        $pod.ExitCode | Should -Be 5
+        $ok = New-RktPod -App @(
+            @{ Image = $script:Image.Id; Name = 'one'; Exec = '/bin/true' }
+            @{ Image = $script:Image.Id; Name = 'two'; Exec = '/bin/true' }
+        ) | Start-RktPod -Detach -Wait -PassThru
+        $ok.Apps.ExitCode | Should -Be 0, 0
+        $ok.ExitCode | Should -Be 0
+    }
+
+    It 'enters the app named by -App and stops every app' {
+        $pod = New-RktPod -Volume $script:Shared -App @(
+            @{ Image = $script:Image.Id; Name = 'a'; Exec = '/bin/sh', '-c', 'echo a > /etc/who; touch /shared/a-ready; sleep 1000' }
+            @{ Image = $script:Image.Id; Name = 'b'; Exec = '/bin/sh', '-c', 'echo b > /etc/who; touch /shared/b-ready; sleep 1000' }
+        ) | Start-RktPod -Detach -PassThru
+        try {
+            $pod.State | Should -Be 'Running'
+            Wait-SharedFile $pod 'a-ready', 'b-ready'
+            { $pod | Enter-RktPod -Command '/bin/true' -ErrorAction Stop } | Should -Throw -ErrorId 'AppRequired,Rkt.PowerShell.Commands.EnterRktPodCommand'
+            $pod | Enter-RktPod -App b -Command '/bin/sh', '-c', 'cat /etc/who > /shared/seen-by-b'
+            $LASTEXITCODE | Should -Be 0
+            $pod | Enter-RktPod -App a -Command '/bin/sh', '-c', 'cat /etc/who > /shared/seen-by-a'
+            Get-Content (Join-Path $pod.Path 'sharedVolumes/shared/seen-by-b') | Should -Be 'b'
+            Get-Content (Join-Path $pod.Path 'sharedVolumes/shared/seen-by-a') | Should -Be 'a'
+        }
+        finally { $stopped = $pod | Stop-RktPod -Timeout 5 -PassThru }
+        $stopped.State | Should -Be 'Exited'
+        $stopped.Apps.ExitCode | Should -Be 143, 143
+        $stopped.ExitCode | Should -Be 143
+    }
+
+    It 'stops the running app when another app fails to start, and reports the failing app' {
+        $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'multi-fail')
+        $pod = New-RktPod -Volume @{ Name = 'out'; Kind = 'host'; Source = $dir.FullName; Path = '/out' } -App @(
+            @{ Image = $script:Image.Id; Name = 'ok'; Exec = '/bin/sh', '-c', 'echo $$ > /out/ok.pid; sleep 1000' }
+            @{ Image = $script:Image.Id; Name = 'broken'; Exec = '/bin/sh', '-c', 'true'; WorkingDirectory = '/no/such/dir' }
+        )
+        { $pod | Start-RktPod -Detach -ErrorAction Stop } | Should -Throw -ErrorId 'Stage1Failed,Rkt.PowerShell.Commands.StartRktPodCommand' -ExpectedMessage '*app broken: working directory /no/such/dir*'
+        $after = Wait-RktPod -Id $pod.Id -Timeout 30 -PassThru
+        $after.State | Should -Be 'Exited'
+        $after.Apps.Count | Should -Be 2
+        $after.Apps | Where-Object { $null -ne $_.ExitCode } | Should -BeNullOrEmpty   # a pod whose setup failed records no app status
+        $okPid = Join-Path $dir 'ok.pid'
+        if (Test-Path $okPid) { Test-Path "/proc/$(Get-Content $okPid)" | Should -BeFalse }
+    }
+}
+
 Describe 'Pod errors' -Tag 'Integration', 'Privileged' {
     It 'names an unknown image' {
         { New-RktPod -Image 'example.com/nope:9' -ErrorAction Stop } | Should -Throw -ErrorId 'ImageNotFound,Rkt.PowerShell.Commands.NewRktPodCommand'

@@ -67,6 +67,10 @@ public static unsafe partial class ProcessCalls
     [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
     private static partial int sys_waitpid(int pid, int* status, int options);
 
+    // waitid(2)
+    [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
+    private static partial int sys_waitid(int idtype, uint id, byte* infop, int options);
+
     // prctl(2)
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static partial int sys_prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
@@ -169,6 +173,28 @@ public static unsafe partial class ProcessCalls
             int e = Marshal.GetLastPInvokeError();
             if (r < 0 && e == EINTR_) continue;
             throw new NativeCallException("waitpid", null, e);
+        }
+    }
+
+    /// <summary>
+    /// Waits until some child has exited and returns its pid <b>without reaping it</b> (waitid(P_ALL, WEXITED |
+    /// WNOWAIT)): the zombie keeps the pid reserved, so files naming it can be removed before <see cref="WaitPid"/>
+    /// frees it for reuse. Returns 0 when <paramref name="noHang"/> is set and no child has exited yet, -1 when there
+    /// are no children (ECHILD).
+    /// </summary>
+    public static int WaitAnyExited(bool noHang)
+    {
+        const int P_ALL = 0, WNOHANG = 1, WEXITED = 4, WNOWAIT = 0x01000000;
+        byte* info = stackalloc byte[128]; // siginfo_t
+        while (true)
+        {
+            new Span<byte>(info, 128).Clear();
+            if (sys_waitid(P_ALL, 0, info, WEXITED | WNOWAIT | (noHang ? WNOHANG : 0)) == 0)
+                return *(int*)(info + 16); // si_pid (x86-64 and arm64 layout); 0 when WNOHANG found nothing
+            int e = Marshal.GetLastPInvokeError();
+            if (e == EINTR_) continue;
+            if (e == 10 /* ECHILD */) return -1;
+            throw new NativeCallException("waitid", null, e);
         }
     }
 

@@ -11,10 +11,11 @@ namespace Rkt.Stage1.Fly;
 
 /// <summary>
 /// The app-init process: a fresh exec of this binary (hidden entrypoint <c>app-init</c>) started by the run
-/// supervisor. On its main thread it builds the app's mount namespace, writes <c>pid</c>/<c>pgid</c> and
-/// <c>rkt/env/&lt;app&gt;</c>, chroots, drops to the app's credentials and execs the app, so its pid is the app's pid.
-/// Any setup failure is written as one <c>stage1: ...</c> line to the report pipe (FD_CLOEXEC, so a successful execve
-/// closes it empty) and the process exits 254; the supervisor prints the line and writes no status file.
+/// supervisor, one per app (<c>--app=NAME</c>). On its main thread it builds that app's mount namespace, writes
+/// <c>appsinfo/&lt;app&gt;/pid</c> and <c>rkt/env/&lt;app&gt;</c>, chroots, drops to the app's credentials and execs the
+/// app, so its pid is the app's pid. Any setup failure is written as one <c>stage1: ...</c> line to the report pipe
+/// (FD_CLOEXEC, so a successful execve closes it empty) and the process exits 254; the supervisor prints the line,
+/// stops the other apps and writes no status file.
 /// </summary>
 internal static class AppInit
 {
@@ -22,17 +23,19 @@ internal static class AppInit
 
     public static int Execute(IReadOnlyList<string> args)
     {
-        // args: --report-fd=N --supervisor-pid=P <run arguments...>
+        // args: --app=NAME --report-fd=N --supervisor-pid=P <run arguments...>
         int reportFd = -1;
         int supervisor = 0;
+        string? appName = null;
         var rest = new List<string>();
         foreach (string a in args)
         {
             if (a.StartsWith("--report-fd=", StringComparison.Ordinal)) reportFd = Flags.Int(a, a["--report-fd=".Length..]);
             else if (a.StartsWith("--supervisor-pid=", StringComparison.Ordinal)) supervisor = Flags.Int(a, a["--supervisor-pid=".Length..]);
+            else if (a.StartsWith("--app=", StringComparison.Ordinal)) appName = a["--app=".Length..];
             else rest.Add(a);
         }
-        if (reportFd < 3 || !ProcessCalls.IsOpen(reportFd))
+        if (reportFd < 3 || !ProcessCalls.IsOpen(reportFd) || appName is null)
         {
             Log.Error("stage1: app-init: internal entrypoint, started only by stage1 run");
             return Stage1Error.ExitCode;
@@ -46,7 +49,7 @@ internal static class AppInit
             ProcessCalls.Prctl(ProcessCalls.PR_SET_PDEATHSIG, ProcessCalls.SIGKILL);
             if (supervisor != 0 && ProcessCalls.GetParentPid() != supervisor)
                 throw new Stage1Error("app-init", "the run supervisor exited during setup");
-            Setup(o);
+            Setup(o, appName);
             return 0; // not reached: Setup execs the app
         }
         catch (Stage1Error e)
@@ -66,34 +69,37 @@ internal static class AppInit
         catch (NativeCallException) { Log.Error(line); }
     }
 
-    private static void Setup(RunOptions o)
+    private static void Setup(RunOptions o, string appName)
     {
         FlyPod pod = FlyPod.Load(Directory.GetCurrentDirectory());
-        App app = pod.LoadImage();
-        string rfs = pod.AppRootfs;
-        Log.Step($"app {pod.AppName}: image {pod.Image!.Name} rootfs {rfs}");
+        FlyApp fa = pod.App(appName);
+        App app = fa.LoadImage();
+        string rfs = fa.AppRootfs;
+        Log.Step($"app {fa.Name}: image {fa.Image!.Name} rootfs {rfs}");
 
-        List<VolumeMount> volumes = VolumePlan.Build(pod);
-        AppMounts.Apply(pod, volumes);
+        List<VolumeMount> volumes = VolumePlan.Build(fa);
+        AppMounts.Apply(fa, volumes);
 
         Credentials creds = CredentialResolver.Resolve(rfs, app.User, app.Group, app.SupplementaryGids.Select(g => (uint)g).ToList());
         string workDir = string.IsNullOrEmpty(app.WorkingDirectory) ? "/" : RootfsPath.Normalize(app.WorkingDirectory);
         if (!Directory.Exists(RootfsPath.Resolve(rfs, workDir)))
             throw new Stage1Error("working directory " + workDir, "does not exist in the app rootfs");
 
-        List<KeyValuePair<string, string>> env = AppEnvironment.Build(app, pod.AppName, creds);
+        List<KeyValuePair<string, string>> env = AppEnvironment.Build(app, fa.Name, creds);
         string path = env.First(e => e.Key == "PATH").Value;
         string exec = ExecResolver.Resolve(rfs, app.Exec[0], workDir, path);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(pod.EnvFile)!);
-            AtomicFile.Write(pod.EnvFile, AppEnvironment.ToFileText(env), Modes.File0644, durable: false);
+            Directory.CreateDirectory(Path.GetDirectoryName(fa.EnvFile)!);
+            AtomicFile.Write(fa.EnvFile, AppEnvironment.ToFileText(env), Modes.File0644, durable: false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write " + pod.EnvFile, e); }
-        Log.Step($"wrote environment ({env.Count} variables) to {pod.EnvFile}");
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write " + fa.EnvFile, e); }
+        Log.Step($"wrote environment ({env.Count} variables) to {fa.EnvFile}");
 
-        // stdio: detached pods log to logs/<app>.log and read /dev/null; attached pods keep the terminal.
+        // stdio: detached pods log to logs/<app>.log and read /dev/null; attached pods keep the terminal (stdin only
+        // for the first app: several readers of one terminal would steal each other's input).
         int logFd = -1, nullFd = -1;
+        bool first = pod.Apps[0] == fa;
         if (!o.Attach)
         {
             try
@@ -103,25 +109,30 @@ internal static class AppInit
                     Directory.CreateDirectory(pod.LogsDir);
                     File.SetUnixFileMode(pod.LogsDir, Modes.Dir0750);
                 }
-                logFd = ProcessCalls.Open(pod.LogFile, ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC | ProcessCalls.O_NOCTTY, (int)Modes.File0640);
+                logFd = ProcessCalls.Open(fa.LogFile, ProcessCalls.O_WRONLY | ProcessCalls.O_CREAT | ProcessCalls.O_APPEND | ProcessCalls.O_CLOEXEC | ProcessCalls.O_NOCTTY, (int)Modes.File0640);
                 nullFd = ProcessCalls.Open("/dev/null", ProcessCalls.O_RDONLY | ProcessCalls.O_CLOEXEC);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NativeCallException) { throw Stage1Error.From("open log " + pod.LogFile, e); }
-            Log.Step($"stdout and stderr append to {pod.LogFile}; stdin is /dev/null");
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NativeCallException) { throw Stage1Error.From("open log " + fa.LogFile, e); }
+            Log.Step($"stdout and stderr append to {fa.LogFile}; stdin is /dev/null");
         }
-        else Log.Step("attached: the app keeps stage1's stdin, stdout and stderr");
+        else if (first) Log.Step("attached: the app keeps stage1's stdin, stdout and stderr");
+        else
+        {
+            try { nullFd = ProcessCalls.Open("/dev/null", ProcessCalls.O_RDONLY | ProcessCalls.O_CLOEXEC); }
+            catch (NativeCallException e) { throw Stage1Error.From("open /dev/null", e); }
+            Log.Step("attached: the app keeps stage1's stdout and stderr; stdin is /dev/null (the first app reads the terminal)");
+        }
 
-        // pid/pgid: this process becomes the app. The group is written only when the pod owns it (run called
-        // setsid); an attached pod shares the caller's terminal group, which stop must never signal.
+        // appsinfo/<app>/pid: this process becomes the app. The pod-level pid and pgid files are the supervisor's,
+        // written once every app runs.
         int pid = ProcessCalls.GetPid();
-        int pgid = ProcessCalls.GetPgid(0);
         try
         {
-            AtomicFile.Write(pod.PidFile, pid.ToString(CultureInfo.InvariantCulture), Modes.File0644, durable: false);
-            if (pgid == ProcessCalls.GetParentPid()) AtomicFile.Write(pod.PgidFile, pgid.ToString(CultureInfo.InvariantCulture), Modes.File0644, durable: false);
+            Directory.CreateDirectory(fa.InfoDir);
+            AtomicFile.Write(fa.PidFile, pid.ToString(CultureInfo.InvariantCulture), Modes.File0644, durable: false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write pid file", e); }
-        Log.Step(pgid == ProcessCalls.GetParentPid() ? $"wrote pid {pid} and pgid {pgid}" : $"wrote pid {pid} (no pgid: the process group belongs to the caller's terminal)");
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Stage1Error.From("write " + fa.PidFile, e); }
+        Log.Step($"wrote pid {pid} to {fa.PidFile}");
 
         Call("chroot " + rfs, () => ProcessCalls.Chroot(rfs));
         Log.Step($"chroot {rfs}");
@@ -136,9 +147,9 @@ internal static class AppInit
 
         var argv = new List<string>(app.Exec);
         Log.Step($"execve {exec} argv=[{string.Join(", ", argv.Select(Quote))}]");
+        if (nullFd >= 0) ProcessCalls.Dup2(nullFd, 0);
         if (logFd >= 0)
         {
-            ProcessCalls.Dup2(nullFd, 0);
             ProcessCalls.Dup2(logFd, 1);
             ProcessCalls.Dup2(logFd, 2);
         }

@@ -23,9 +23,9 @@ namespace Rkt.Stage1.Fly;
 /// </remarks>
 internal static class AppMounts
 {
-    public static void Apply(FlyPod pod, IReadOnlyList<VolumeMount> volumes)
+    public static void Apply(FlyApp app, IReadOnlyList<VolumeMount> volumes)
     {
-        string rfs = pod.AppRootfs;
+        string rfs = app.AppRootfs;
         Unshare(CLONE_NEWNS);
         Log.Step("unshare(CLONE_NEWNS): the app gets a private mount namespace");
         DoMount(null, "/", null, MountFlags.Recursive | MountFlags.Slave, null);
@@ -40,7 +40,8 @@ internal static class AppMounts
         foreach (VolumeMount v in volumes)
         {
             string source = v.Source;
-            if (v.Kind == VolumeKind.Empty) CreateEmptyVolume(pod, v);
+            if (v.Kind == VolumeKind.Empty && !Directory.Exists(source))
+                throw new Stage1Error("volume " + v.VolumeName, $"{source} is missing (the run supervisor creates empty volumes before the apps start)");
             bool isDir = Directory.Exists(source);
             string target = EnsureTarget(rfs, v.Target, isDir, "volume " + v.VolumeName);
             DoMount(source, target, null, MountFlags.Bind | (v.Recursive ? MountFlags.Recursive : MountFlags.None), null, $"volume {v.VolumeName}");
@@ -64,7 +65,11 @@ internal static class AppMounts
         else Log.Step("skip /etc/hosts and /etc/resolv.conf: the image has no /etc");
     }
 
-    private static void CreateEmptyVolume(FlyPod pod, VolumeMount v)
+    /// <summary>
+    /// Creates an empty volume's directory under <c>sharedVolumes/</c> with its mode and owner; an existing one is
+    /// reused as is. Called by the run supervisor only, once per volume, before the apps start.
+    /// </summary>
+    public static void CreateEmptyVolume(FlyPod pod, VolumeMount v)
     {
         try
         {

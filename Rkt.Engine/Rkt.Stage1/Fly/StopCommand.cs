@@ -3,14 +3,16 @@ using System.Globalization;
 using Rkt.Engine.Native;
 using Rkt.Engine.Native.Linux;
 using Microsoft.Win32.SafeHandles;
+using Rkt.Stage1.Pod;
 
 namespace Rkt.Stage1.Fly;
 
 /// <summary>
-/// <c>stop [--force] UUID</c> (cwd = pod dir): SIGTERM (SIGKILL with --force) to the app's <c>pid</c>; when that
-/// process is gone, to the pod's process group from <c>pgid</c>. Exits 0 when nothing is left to signal.
-/// Signals are sent only while the pod lock is held by the pod (a free lock means the pod exited, so the
-/// recorded pid may already belong to an unrelated process), and never to stop's own process group.
+/// <c>stop [--force] UUID</c> (cwd = pod dir): SIGTERM (SIGKILL with --force) to every app still running, by its
+/// <c>appsinfo/&lt;app&gt;/pid</c> (the supervisor removes an app's file before it reaps the app, so a listed pid is
+/// never a recycled one); when no app process is left, to the pod's process group from <c>pgid</c>. Exits 0 when
+/// nothing is left to signal. Signals are sent only while the pod lock is held by the pod (a free lock means the pod
+/// exited), and never to stop's own process group.
 /// </summary>
 internal static class StopCommand
 {
@@ -37,16 +39,19 @@ internal static class StopCommand
             Log.Step($"stop {uuid}: the pod lock is free, the pod has exited; nothing to signal");
             return 0;
         }
-        int? pid = ReadId(Path.Combine(dir, "pid"));
-        if (pid is > 1)
+        int sent = 0;
+        foreach (FlyApp app in FlyPod.Load(dir).Apps)
         {
+            int? pid = ReadId(app.PidFile);
+            if (pid is not > 1) continue;
             if (ProcessCalls.Kill(pid.Value, signal))
             {
-                Log.Step($"stop {uuid}: sent {sigName} to app pid {pid}");
-                return 0;
+                Log.Step($"stop {uuid}: sent {sigName} to app {app.Name} (pid {pid})");
+                sent++;
             }
-            Log.Step($"stop {uuid}: app pid {pid} is gone");
+            else Log.Step($"stop {uuid}: app {app.Name} (pid {pid}) is gone");
         }
+        if (sent > 0) return 0;
         int? pgid = ReadId(Path.Combine(dir, "pgid"));
         if (pgid is > 1 && pgid.Value != ProcessCalls.GetPgid(0))
         {
@@ -76,6 +81,6 @@ internal static class StopCommand
             string s = File.ReadAllText(path).Trim();
             return int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new Stage1Error("read " + path, $"\"{s}\" is not a process id");
         }
-        catch (FileNotFoundException) { return null; }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
 }

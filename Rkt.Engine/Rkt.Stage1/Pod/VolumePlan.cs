@@ -16,14 +16,15 @@ internal sealed record VolumeMount(string VolumeName, VolumeKind Kind, string So
 /// </summary>
 internal static class VolumePlan
 {
-    public static List<VolumeMount> Build(FlyPod pod)
+    public static List<VolumeMount> Build(FlyApp flyApp)
     {
-        App app = pod.App ?? throw new InvalidOperationException("LoadImage first");
+        App app = flyApp.App ?? throw new InvalidOperationException("LoadImage first");
+        FlyPod pod = flyApp.Pod;
         var volumes = pod.Manifest.Volumes.ToDictionary(v => v.Name.Value, StringComparer.Ordinal);
 
         // Mount points: the final app's, plus the image's when the pod replaced the app (same name, other path: error).
         var mountPoints = new List<MountPoint>(app.MountPoints);
-        if (pod.RuntimeApp.App is not null && pod.Image?.App is { } imageApp)
+        if (flyApp.RuntimeApp.App is not null && flyApp.Image?.App is { } imageApp)
         {
             foreach (MountPoint ip in imageApp.MountPoints)
             {
@@ -36,7 +37,7 @@ internal static class VolumePlan
 
         var result = new List<VolumeMount>();
         var usedVolumes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (Mount m in pod.RuntimeApp.Mounts)
+        foreach (Mount m in flyApp.RuntimeApp.Mounts)
         {
             string name = m.Volume.Value;
             if (!usedVolumes.Add(name)) throw new Stage1Error("mount of volume " + name, "the volume is mounted twice in this app");
@@ -72,5 +73,20 @@ internal static class VolumePlan
         }
         return new VolumeMount(name, VolumeKind.Empty, Path.Combine(pod.SharedVolumesDir, name), target, readOnly, v.Recursive ?? false,
             v.Mode ?? "0755", (uint)(v.Uid ?? 0), (uint)(v.Gid ?? 0));
+    }
+
+    /// <summary>
+    /// Every <c>empty</c> volume of the pod (pod-level and inline app volumes), each once, in manifest order: the run
+    /// supervisor creates them all under <c>sharedVolumes/&lt;name&gt;</c> before any app starts, so every app that
+    /// mounts one sees the same directory.
+    /// </summary>
+    public static List<VolumeMount> EmptyVolumes(FlyPod pod)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var list = new List<VolumeMount>();
+        IEnumerable<Volume> all = pod.Manifest.Volumes.Concat(pod.Apps.SelectMany(a => a.RuntimeApp.Mounts).Select(m => m.AppVolume).OfType<Volume>());
+        foreach (Volume v in all)
+            if (v.Kind == VolumeKind.Empty && seen.Add(v.Name.Value)) list.Add(Make(pod, v, "/", false));
+        return list;
     }
 }

@@ -22,7 +22,7 @@ public sealed class FlyEntrypointTests(Stage1Binary binary)
         Assert.True(Directory.Exists("/proc/" + pid));
         Stage1Result stop = pod.RunPlain("stop", "--debug", Uuid);
         Assert.Equal(0, stop.ExitCode);
-        Assert.Contains($"stage1: stop {Uuid}: sent SIGTERM to app pid {pid}", stop.Stderr);
+        Assert.Contains($"stage1: stop {Uuid}: sent SIGTERM to app app1 (pid {pid})", stop.Stderr);
         Assert.Equal(143, TestPod.Wait(p).ExitCode);
         Assert.Equal("143", pod.Status);
 

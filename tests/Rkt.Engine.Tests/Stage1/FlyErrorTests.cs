@@ -75,14 +75,10 @@ public sealed class FlyErrorTests(Stage1Binary binary)
     }
 
     [Fact]
-    public void More_than_one_app_is_refused()
+    public void A_failing_second_app_is_named_in_the_error()
     {
-        Stage1Result r = RunBroken(p => p.ExtraApps.Add(new JsonObject
-        {
-            ["name"] = "second",
-            ["image"] = new JsonObject { ["name"] = "example.com/busybox", ["id"] = "sha512-" + new string('1', 64) },
-        }), out TestPod pod);
-        using (pod) AssertSetupError(pod, r, "stage1: pod manifest: the fly stage1 runs exactly one app per pod, this pod has 2");
+        Stage1Result r = RunBroken(p => p.AddApp("second").Script("true", workingDirectory: "/no/such/dir"), out TestPod pod);
+        using (pod) AssertSetupError(pod, r, "stage1: app second: working directory /no/such/dir: does not exist in the app rootfs");
     }
 
     [Fact]

@@ -223,6 +223,7 @@ public sealed class FlyRunTests(Stage1Binary binary)
         int pid = pod.WaitForApp(marker);
         Thread.Sleep(50);
         Assert.Equal(File.ReadAllText(marker).Trim(), pid.ToString());
+        Assert.Equal(pid.ToString(), File.ReadAllText(pod.Primary.PidFile)); // appsinfo/app1/pid, what enter --appname uses
         Assert.Equal(p.Id.ToString(), File.ReadAllText(Path.Combine(pod.Dir, "pgid")).Trim()); // stage1 run called setsid
         Assert.Equal(0, pod.RunPlain("stop", "--force", Uuid).ExitCode);
         Assert.Equal(137, TestPod.Wait(p).ExitCode);
@@ -236,7 +237,7 @@ public sealed class FlyRunTests(Stage1Binary binary)
         pod.Script("exit 5");
         pod.Write();
         using var p = pod.StartVia("/usr/bin/setsid", "run", "--debug", Uuid);
-        Stage1Result r = TestPod.Wait(p);
+        Stage1Result r = pod.Finish(p);
         Assert.Equal(5, r.ExitCode);
         Assert.Equal("5", pod.Status);
         Assert.Contains("stage1: setsid: this process leads a process group; re-exec as a child to start a new session", r.Stderr);

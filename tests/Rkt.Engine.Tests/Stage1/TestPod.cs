@@ -12,17 +12,16 @@ public sealed record Stage1Result(int ExitCode, string Stdout, string Stderr);
 
 /// <summary>
 /// A pod directory built by hand the way the engine prepares one: <c>pod</c>, <c>stage1/manifest</c>, the stage1
-/// rootfs with the binary and its entrypoint symlinks, and one app whose rootfs is a copy of Debian's static
-/// busybox with applet symlinks, an /etc/passwd and an /etc/group. Stage1 runs as a child under a real flock on the
+/// rootfs with the binary and its entrypoint symlinks, and one app (more with <see cref="AddApp"/>) whose rootfs is a
+/// copy of Debian's static busybox with applet symlinks, an /etc/passwd and an /etc/group. Stage1 runs as a child under a real flock on the
 /// pod directory, passed as RKT_LOCK_FD exactly as the engine does (sh + flock(1), then exec).
 /// </summary>
 public sealed class TestPod : IDisposable
 {
     public const string AppName = "app1";
-    private static readonly string[] Applets =
-        ["sh", "id", "env", "pwd", "cat", "sleep", "true", "false", "touch", "echo", "ls", "mkdir", "grep", "stat", "test", "kill", "readlink", "wc", "sort"];
 
     private readonly List<Process> _started = [];
+    private readonly Dictionary<Process, long> _logOffsets = [];
 
     public TestPod(Stage1Binary binary)
     {
@@ -36,61 +35,64 @@ public sealed class TestPod : IDisposable
         File.WriteAllText(Path.Combine(Dir, "stage1", "manifest"),
             """{"acKind":"ImageManifest","acVersion":"0.8.11","name":"rktps.io/stage1-fly"}""");
 
-        Rootfs = Path.Combine(Dir, "stage1", "rootfs", "opt", "stage2", AppName, "rootfs");
-        foreach (string d in new[] { "bin", "etc", "home/alice", "srv/app", "root" }) Directory.CreateDirectory(Path.Combine(Rootfs, d));
-        string busybox = File.Exists("/bin/busybox") ? "/bin/busybox" : "/usr/bin/busybox";
-        if (!File.Exists(busybox)) throw new InvalidOperationException("busybox is required (Debian package busybox-static)");
-        File.Copy(busybox, Path.Combine(Rootfs, "bin", "busybox"));
-        foreach (string a in Applets) File.CreateSymbolicLink(Path.Combine(Rootfs, "bin", a), "busybox");
-        File.WriteAllText(Path.Combine(Rootfs, "etc", "passwd"),
-            "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\nbob:x:1001:1001::/srv/app:/bin/sh\n");
-        File.WriteAllText(Path.Combine(Rootfs, "etc", "group"), "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\nwheel:x:10:\n");
-        File.WriteAllText(Path.Combine(Rootfs, "etc", "resolv.conf"), "# image resolv.conf\n");
-        ProcessCallsForTests.Chown(Path.Combine(Rootfs, "home", "alice"), 1000, 1000);
-        ProcessCallsForTests.Chown(Path.Combine(Rootfs, "srv", "app"), 1001, 1001);
+        Primary = new TestApp(this, AppName);
+        Apps.Add(Primary);
     }
 
     public string Dir { get; }
-    public string Rootfs { get; }
-    public string StatusFile => Path.Combine(Dir, "stage1", "rootfs", "rkt", "status", AppName);
-    public string EnvFile => Path.Combine(Dir, "stage1", "rootfs", "rkt", "env", AppName);
-    public string LogFile => Path.Combine(Dir, "logs", AppName + ".log");
+
+    /// <summary>The apps, in pod-manifest order; the first is <see cref="AppName"/>.</summary>
+    public List<TestApp> Apps { get; } = [];
+
+    /// <summary>The first app (the one the single-app properties below stand for).</summary>
+    public TestApp Primary { get; }
+
+    public string Rootfs => Primary.Rootfs;
+    public string StatusFile => Primary.StatusFile;
+    public string EnvFile => Primary.EnvFile;
+    public string LogFile => Primary.LogFile;
     public string Entry(string name) => Path.Combine(Dir, "stage1", "rootfs", "stage1", name);
 
-    /// <summary>The image's app object (written to the image manifest).</summary>
-    public JsonObject ImageApp { get; set; } = new() { ["exec"] = new JsonArray("/bin/true"), ["user"] = "0", ["group"] = "0" };
+    /// <summary>The first app's image app object (written to its image manifest).</summary>
+    public JsonObject ImageApp { get => Primary.ImageApp; set => Primary.ImageApp = value; }
 
-    /// <summary>The pod manifest's app object for the app; null = inherit the image's.</summary>
-    public JsonObject? PodApp { get; set; }
+    /// <summary>The pod manifest's app object for the first app; null = inherit the image's.</summary>
+    public JsonObject? PodApp { get => Primary.PodApp; set => Primary.PodApp = value; }
 
     public JsonArray Volumes { get; } = [];
-    public JsonArray Mounts { get; } = [];
 
-    /// <summary>Extra apps for the pod manifest (fly must refuse more than one).</summary>
-    public JsonArray ExtraApps { get; } = [];
+    /// <summary>The first app's mounts.</summary>
+    public JsonArray Mounts => Primary.Mounts;
 
-    /// <summary>Sets a pod-level app running <c>/bin/sh -c script</c> with the given identity.</summary>
-    public void Script(string script, string user = "0", string group = "0", string? workingDirectory = null, params (string Name, string Value)[] env)
+    /// <summary>Adds another app with its own busybox rootfs (<c>stage1/rootfs/opt/stage2/NAME/rootfs</c>).</summary>
+    public TestApp AddApp(string name)
     {
-        var app = new JsonObject { ["exec"] = new JsonArray("/bin/sh", "-c", script), ["user"] = user, ["group"] = group };
-        if (workingDirectory is not null) app["workingDirectory"] = workingDirectory;
-        if (env.Length > 0) app["environment"] = new JsonArray(env.Select(e => (JsonNode)new JsonObject { ["name"] = e.Name, ["value"] = e.Value }).ToArray());
-        PodApp = app;
+        var app = new TestApp(this, name);
+        Apps.Add(app);
+        return app;
     }
+
+    /// <summary>Sets the first app to run <c>/bin/sh -c script</c> with the given identity.</summary>
+    public void Script(string script, string user = "0", string group = "0", string? workingDirectory = null, params (string Name, string Value)[] env) =>
+        Primary.Script(script, user, group, workingDirectory, env);
 
     public void Write()
     {
-        var image = new JsonObject { ["acKind"] = "ImageManifest", ["acVersion"] = "0.8.11", ["name"] = "example.com/busybox", ["app"] = ImageApp.DeepClone() };
-        File.WriteAllText(Path.Combine(Dir, "stage1", "rootfs", "opt", "stage2", AppName, "manifest"), image.ToJsonString());
-        var app = new JsonObject
+        var apps = new JsonArray();
+        for (int i = 0; i < Apps.Count; i++)
         {
-            ["name"] = AppName,
-            ["image"] = new JsonObject { ["name"] = "example.com/busybox", ["id"] = "sha512-" + new string('0', 64) },
-            ["mounts"] = Mounts.DeepClone(),
-        };
-        if (PodApp is not null) app["app"] = PodApp.DeepClone();
-        var apps = new JsonArray(app);
-        foreach (JsonNode? extra in ExtraApps) apps.Add(extra!.DeepClone());
+            TestApp a = Apps[i];
+            var image = new JsonObject { ["acKind"] = "ImageManifest", ["acVersion"] = "0.8.11", ["name"] = "example.com/busybox", ["app"] = a.ImageApp.DeepClone() };
+            File.WriteAllText(Path.Combine(Dir, "stage1", "rootfs", "opt", "stage2", a.Name, "manifest"), image.ToJsonString());
+            var app = new JsonObject
+            {
+                ["name"] = a.Name,
+                ["image"] = new JsonObject { ["name"] = "example.com/busybox", ["id"] = "sha512-" + new string((char)('0' + i % 10), 64) },
+                ["mounts"] = a.Mounts.DeepClone(),
+            };
+            if (a.PodApp is not null) app["app"] = a.PodApp.DeepClone();
+            apps.Add(app);
+        }
         var pod = new JsonObject { ["acKind"] = "PodManifest", ["acVersion"] = "0.8.11", ["apps"] = apps, ["volumes"] = Volumes.DeepClone() };
         File.WriteAllText(Path.Combine(Dir, "pod"), pod.ToJsonString());
     }
@@ -115,14 +117,32 @@ public sealed class TestPod : IDisposable
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment["RKTPS_TEST_HOST_ONLY"] = "leak";
         psi.Environment.Remove("RKT_LOCK_FD");
+        long logOffset = File.Exists(Stage1Log) ? new FileInfo(Stage1Log).Length : 0;
         Process p = Process.Start(psi)!;
         p.StandardInput.Close();
         _started.Add(p);
+        _logOffsets[p] = logOffset;
         return p;
     }
 
-    /// <summary>Runs an entrypoint to completion (60 s limit).</summary>
-    public Stage1Result Run(string entry, params string[] args) => Wait(Start(entry, args));
+    /// <summary><c>stage1.log</c>: where a detached run's stage1 writes its own lines instead of stderr.</summary>
+    public string Stage1Log => Path.Combine(Dir, "stage1.log");
+
+    /// <summary>Runs an entrypoint to completion (60 s limit); see <see cref="Finish"/> for what Stderr holds.</summary>
+    public Stage1Result Run(string entry, params string[] args) => Finish(Start(entry, args));
+
+    /// <summary>
+    /// Waits for a process from <see cref="Start"/>/<see cref="StartVia"/>. A detached run sends stage1's own lines
+    /// to <c>stage1.log</c> rather than stderr, so Stderr is the process's stderr followed by what it added there.
+    /// </summary>
+    public Stage1Result Finish(Process p)
+    {
+        Stage1Result r = Wait(p);
+        if (!_logOffsets.TryGetValue(p, out long offset) || !File.Exists(Stage1Log)) return r;
+        using var fs = new FileStream(Stage1Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        fs.Seek(offset, SeekOrigin.Begin);
+        return r with { Stderr = r.Stderr + new StreamReader(fs).ReadToEnd() };
+    }
 
     /// <summary>Runs an entrypoint without the lock or RKT_LOCK_FD (stop, enter, gc are run like this by the engine).</summary>
     public Stage1Result RunPlain(string entry, params string[] args)
@@ -132,10 +152,12 @@ public sealed class TestPod : IDisposable
             WorkingDirectory = Dir, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        long logOffset = File.Exists(Stage1Log) ? new FileInfo(Stage1Log).Length : 0;
         Process p = Process.Start(psi)!;
         p.StandardInput.Close();
         _started.Add(p);
-        return Wait(p);
+        _logOffsets[p] = logOffset;
+        return Finish(p);
     }
 
     public static Stage1Result Wait(Process p, int seconds = 60)
@@ -190,14 +212,74 @@ public sealed class TestPod : IDisposable
             try { if (!p.HasExited) { p.Kill(true); p.WaitForExit(5000); } } catch (InvalidOperationException) { }
             p.Dispose();
         }
-        // An app still running (lock held) after a failed test: kill it. Never signal a pid from a pod that exited.
-        if (LockHeld() && File.Exists(Path.Combine(Dir, "pid")) && int.TryParse(File.ReadAllText(Path.Combine(Dir, "pid")), out int app))
-            ProcessCalls.Kill(app, ProcessCalls.SIGKILL);
+        // Apps still running (lock held) after a failed test: kill them. Never signal a pid from a pod that exited.
+        if (LockHeld())
+        {
+            foreach (string f in Apps.Select(a => a.PidFile).Append(Path.Combine(Dir, "pid")))
+                if (File.Exists(f) && int.TryParse(File.ReadAllText(f), out int app)) ProcessCalls.Kill(app, ProcessCalls.SIGKILL);
+        }
         // Never recurse into a directory that still has something mounted below it (it could be the host's /dev).
         if (HostMountsUnder(Dir).Count == 0)
         {
             try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+}
+
+/// <summary>One app of a <see cref="TestPod"/>: a copy of Debian's static busybox with applet symlinks, passwd and group.</summary>
+public sealed class TestApp
+{
+    private static readonly string[] Applets =
+        ["sh", "id", "env", "pwd", "cat", "sleep", "true", "false", "touch", "echo", "ls", "mkdir", "grep", "stat", "test", "kill", "readlink", "wc", "sort"];
+
+    internal TestApp(TestPod pod, string name)
+    {
+        Name = name;
+        string s1 = Path.Combine(pod.Dir, "stage1", "rootfs");
+        Rootfs = Path.Combine(s1, "opt", "stage2", name, "rootfs");
+        StatusFile = Path.Combine(s1, "rkt", "status", name);
+        EnvFile = Path.Combine(s1, "rkt", "env", name);
+        LogFile = Path.Combine(pod.Dir, "logs", name + ".log");
+        PidFile = Path.Combine(pod.Dir, "appsinfo", name, "pid");
+        foreach (string d in new[] { "bin", "etc", "home/alice", "srv/app", "root" }) Directory.CreateDirectory(Path.Combine(Rootfs, d));
+        string busybox = File.Exists("/bin/busybox") ? "/bin/busybox" : "/usr/bin/busybox";
+        if (!File.Exists(busybox)) throw new InvalidOperationException("busybox is required (Debian package busybox-static)");
+        File.Copy(busybox, Path.Combine(Rootfs, "bin", "busybox"));
+        foreach (string a in Applets) File.CreateSymbolicLink(Path.Combine(Rootfs, "bin", a), "busybox");
+        File.WriteAllText(Path.Combine(Rootfs, "etc", "passwd"),
+            "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\nbob:x:1001:1001::/srv/app:/bin/sh\n");
+        File.WriteAllText(Path.Combine(Rootfs, "etc", "group"), "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\nwheel:x:10:\n");
+        File.WriteAllText(Path.Combine(Rootfs, "etc", "resolv.conf"), "# image resolv.conf\n");
+        ProcessCallsForTests.Chown(Path.Combine(Rootfs, "home", "alice"), 1000, 1000);
+        ProcessCallsForTests.Chown(Path.Combine(Rootfs, "srv", "app"), 1001, 1001);
+    }
+
+    public string Name { get; }
+    public string Rootfs { get; }
+    public string StatusFile { get; }
+    public string EnvFile { get; }
+    public string LogFile { get; }
+
+    /// <summary><c>appsinfo/&lt;app&gt;/pid</c>, present while the app runs.</summary>
+    public string PidFile { get; }
+
+    /// <summary>The image's app object (written to the image manifest).</summary>
+    public JsonObject ImageApp { get; set; } = new() { ["exec"] = new JsonArray("/bin/true"), ["user"] = "0", ["group"] = "0" };
+
+    /// <summary>The pod manifest's app object; null = inherit the image's.</summary>
+    public JsonObject? PodApp { get; set; }
+
+    public JsonArray Mounts { get; } = [];
+
+    public string? Status => File.Exists(StatusFile) ? File.ReadAllText(StatusFile) : null;
+
+    /// <summary>Sets a pod-level app running <c>/bin/sh -c script</c> with the given identity.</summary>
+    public void Script(string script, string user = "0", string group = "0", string? workingDirectory = null, params (string Name, string Value)[] env)
+    {
+        var app = new JsonObject { ["exec"] = new JsonArray("/bin/sh", "-c", script), ["user"] = user, ["group"] = group };
+        if (workingDirectory is not null) app["workingDirectory"] = workingDirectory;
+        if (env.Length > 0) app["environment"] = new JsonArray(env.Select(e => (JsonNode)new JsonObject { ["name"] = e.Name, ["value"] = e.Value }).ToArray());
+        PodApp = app;
     }
 }
 
