@@ -12,7 +12,8 @@
 
     Build  compiles Rkt.PowerShell (linux-x64) and lays out the module in out/RktPS/:
            RktPS.psd1 (ModuleVersion stamped from Directory.Build.props), Rkt.PowerShell.dll, the ps1xml files,
-           en-US/ help, every other assembly in Dependencies/, and the stage1 image in stage1/.
+           en-US/ help (compiled from docs/help/*.md by tests/tools/Build-RktHelp.ps1), every other assembly in
+           Dependencies/, and the stage1 image in stage1/.
     Test   Build, then every xunit project under tests/*.Tests/, then Pester (tests/pester) in a fresh pwsh.
            Results go to out/test-results/. The last line of output is "N passed, N failed, N skipped";
            the exit code is 1 when anything failed or a suite did not run.
@@ -187,8 +188,9 @@ function Invoke-Build {
         $source = Join-Path $Root "Rkt.PowerShell/$file"
         if (Test-Path $source) { Copy-Item $source $ModuleDir }
     }
-    $help = Join-Path $Root 'Rkt.PowerShell/en-US'
-    if (Test-Path $help) { Copy-Item -Recurse $help $ModuleDir }
+    # Help: docs/help/*.md (platyPS layout) compiled to MAML and about_*.help.txt by our own converter.
+    Write-Step 'Compile help (docs/help -> en-US)'
+    $null = & (Join-Path $Root 'tests/tools/Build-RktHelp.ps1') -SourcePath (Join-Path $Root 'docs/help') -OutputPath (Join-Path $ModuleDir 'en-US')
 
     # Rkt.PowerShell.dll alone at the root (the default load context); everything else goes to Dependencies/.
     foreach ($item in Get-ChildItem $publishDir) {
