@@ -10,10 +10,38 @@ internal static class Log
     /// <summary>Whether <c>--debug</c> was given.</summary>
     public static bool DebugEnabled { get; set; }
 
+    /// <summary>
+    /// <c>RKTPS_STAGE1_TIMESTAMPS=1</c>: every debug step starts with <c>[CLOCK_MONOTONIC ms] pid</c>, comparable across
+    /// the supervisor, the app-inits and the engine (Stopwatch is CLOCK_MONOTONIC on Linux). For profiling pod start.
+    /// </summary>
+    private static readonly bool Timestamps = Environment.GetEnvironmentVariable("RKTPS_STAGE1_TIMESTAMPS") == "1";
+
+    private static long s_mainEntered;
+
+    /// <summary>Called first thing in Main: with timestamps on, the first step line is preceded by this moment.</summary>
+    public static void MainEntered() => s_mainEntered = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>One debug step (only with --debug).</summary>
     public static void Step(string line)
     {
-        if (DebugEnabled) Write("stage1: " + line);
+        if (!DebugEnabled) return;
+        if (Timestamps)
+        {
+            if (s_mainEntered != 0)
+            {
+                long t = s_mainEntered;
+                s_mainEntered = 0;
+                Write("stage1: " + Stamp(t) + "main entered");
+            }
+            line = Stamp(System.Diagnostics.Stopwatch.GetTimestamp()) + line;
+        }
+        Write("stage1: " + line);
+    }
+
+    private static string Stamp(long ticks)
+    {
+        double ms = ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        return $"[{ms.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)}] {Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)} ";
     }
 
     /// <summary>A warning, always shown.</summary>

@@ -16,6 +16,7 @@ internal static class Program
 
     private static int Main(string[] args)
     {
+        Log.MainEntered();
         CommandLine = Environment.GetCommandLineArgs();
         string name = Path.GetFileName(CommandLine.Count > 0 ? CommandLine[0] : "");
         IReadOnlyList<string> rest = args;

@@ -75,14 +75,19 @@ public sealed class NewRktPodCommand : RktCmdlet
     protected override void EndProcessing()
     {
         List<PodAppSpec> apps;
-        try { apps = BuildApps(); }
+        List<Volume> volumes;
+        try
+        {
+            apps = BuildApps();
+            volumes = Volume.Select((v, i) => v.ToVolume(i)).ToList();
+        }
         catch (ManifestException e)
         {
+            // Contradictory or malformed parameters: the whole invocation is meaningless.
             ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, ErrorCategory.InvalidArgument, e.Field));
             return;
         }
         if (apps.Count == 0) return;
-        var volumes = Volume.Select((v, i) => v.ToVolume(i)).ToList();
         var mounts = Mount.Select(m => new MountSpec(m.Volume, m.Path))
             .Concat(Volume.Where(v => v.Path is not null).Select(v => new MountSpec(v.Name, v.Path!))).ToList();
         string target = $"pod of {string.Join(", ", apps.Select(a => a.Image))}";

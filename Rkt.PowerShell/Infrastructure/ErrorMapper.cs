@@ -2,14 +2,21 @@
 using System.Management.Automation;
 using Rkt.Engine.Errors;
 using Rkt.Engine.Native;
+using Rkt.Engine.Store.Tree;
+using Rkt.Formats.Appc;
 
 namespace Rkt.PowerShell.Infrastructure;
 
 /// <summary>The only place that turns engine exceptions into ErrorRecords (one translation at the API edge).</summary>
 internal static class ErrorMapper
 {
-    /// <summary>True for the exceptions the engine raises on purpose; anything else propagates (a bug shows its stack).</summary>
-    public static bool IsKnown(Exception e) => e is RktException or NativeCallException;
+    /// <summary>
+    /// True for the exceptions the engine raises on purpose; anything else propagates (a bug shows its stack).
+    /// Besides RktException and NativeCallException: a tree rendering that refuses an archive entry
+    /// (UnsafeArchiveException) and manifest validation of values the user typed (ManifestException), which reach
+    /// the cmdlets unwrapped.
+    /// </summary>
+    public static bool IsKnown(Exception e) => e is RktException or NativeCallException or UnsafeArchiveException or ManifestException;
 
     public static ErrorRecord ToErrorRecord(Exception e, object? target = null)
     {
@@ -30,6 +37,10 @@ internal static class ErrorMapper
                     28 or 30 => ErrorCategory.WriteError,
                     _ => ErrorCategory.NotSpecified,
                 }, target ?? n.PathName);
+            case UnsafeArchiveException u:
+                return new ErrorRecord(u, u.ErrorId, ErrorCategory.InvalidData, target ?? u.EntryName);
+            case ManifestException m:
+                return new ErrorRecord(m, m.ErrorId, ErrorCategory.InvalidData, target ?? m.Field);
             default:
                 return new ErrorRecord(e, "Unexpected", ErrorCategory.NotSpecified, target);
         }

@@ -307,6 +307,17 @@ Describe 'Pod errors' -Tag 'Integration', 'Privileged' {
     It 'names a mount point that has no volume' {
         { New-RktPod -Image $script:MpImage.Id -ErrorAction Stop } | Should -Throw -ErrorId 'MissingVolume,Rkt.PowerShell.Commands.NewRktPodCommand'
     }
+    It 'names a malformed volume as a terminating parameter error' {
+        { New-RktPod -Image $script:Image.Id -Volume @{ Name = 'v'; Kind = 'weird' } } |
+            Should -Throw -ErrorId 'InvalidManifest,Rkt.PowerShell.Commands.NewRktPodCommand'
+    }
+    It 'names an invalid app name as a non-terminating error' {
+        $pod = New-RktPod -App @{ Image = $script:Image.Id; Name = 'Not A Name' } -ErrorAction SilentlyContinue -ErrorVariable err
+        $pod | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidManifest,Rkt.PowerShell.Commands.NewRktPodCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+    }
     It 'names an exec path missing in the image' {
         { New-RktPod -Image $script:Image.Id -Exec '/bin/not-there' -ErrorAction Stop } | Should -Throw -ErrorId 'ExecNotFound,Rkt.PowerShell.Commands.NewRktPodCommand'
     }
