@@ -38,6 +38,8 @@ BeforeAll {
 
     function Get-HelpProblem([System.Management.Automation.CommandInfo] $Command) {
         # Every way the help of $Command falls short, as one line each (empty when complete).
+        # Help objects only have the sections that exist (a missing DESCRIPTION is a missing property), so read them leniently.
+        Set-StrictMode -Off
         $name = $Command.Name
         $help = Get-Help $name -Full
         $placeholder = '{{'
